@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* envelope.h - the JSON object dockerd posts to AuthZReq/AuthZRes, decoded strictly. */
+#ifndef PORTCULLIS_ENVELOPE_H
+#define PORTCULLIS_ENVELOPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+struct envelope {
+	cJSON *root;			/* owns every string below */
+	const char *user;		/* "User", NULL when absent or empty (anonymous) */
+	const char *authn;		/* "UserAuthNMethod", NULL when absent */
+	const char *method;		/* "RequestMethod" */
+	const char *uri;		/* "RequestUri" (raw request target) */
+	unsigned char *body;		/* decoded "RequestBody", malloc'd, NUL-terminated */
+	size_t body_len;
+	bool has_body;			/* false when RequestBody is absent or null */
+	const cJSON *headers;		/* "RequestHeaders" object of strings, or NULL */
+	size_t npeer_certs;		/* entries in "RequestPeerCertificates" */
+	long long response_status;	/* "ResponseStatusCode", 0 when absent */
+	bool has_response_body;
+	const cJSON *response_headers;
+};
+
+/*
+ * envelope_decode - parse and validate one AuthZ request object. Keys are
+ * matched exactly ("RequestUri", never "RequestURI"); every known key must
+ * have its Go type; base64 fields must decode. Returns 0, or -1 with a
+ * reason in err; on -1 nothing needs freeing.
+ */
+int envelope_decode(const char *buf, size_t len, struct envelope *env, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* The same, from a tree json_parse_strict returned; takes ownership of ROOT
+ * (freed on failure too). Used by eval for {"call":..,"request":{..}} lines. */
+int envelope_from_json(cJSON *root, struct envelope *env, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+void envelope_free(struct envelope *env);
+
+/* Request header by its Go-canonical name ("Content-Type"), or NULL. */
+const char *envelope_header(const struct envelope *env, const char *name);
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* json.h - cJSON, made strict: read JSON as Go's encoding/json reads it, or refuse. */
+#ifndef PORTCULLIS_JSON_H
+#define PORTCULLIS_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+/*
+ * json_parse_strict - parse exactly one JSON value from BUF[0..LEN).
+ * Refuses (NULL, reason and byte offset in err) what cJSON would accept but
+ * Go would read differently: invalid UTF-8, \u0000 in a string, content after
+ * the value, and objects with two keys that Go's case folding makes equal
+ * ("Privileged"/"privileged", "Binds"/"Bind\u017f"): Go takes the last one,
+ * or merges duplicate objects, and we refuse rather than guess.
+ */
+cJSON *json_parse_strict(const char *buf, size_t len, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* Member NAME of OBJ by exact key (keys are unique after json_parse_strict), or NULL. */
+const cJSON *json_get(const cJSON *obj, const char *name);
+
+/* Member of OBJ whose key matches ASCII NAME under Go's field-name folding. */
+const cJSON *json_get_fold(const cJSON *obj, const char *name);
+
+/* Go's key folding: ASCII case, U+017F -> s, U+212A -> k, U+0130/U+0131 -> i.
+ * Writes a NUL-terminated folded key into out; -1 if it does not fit. */
+int json_fold_key(const char *key, char *out, size_t outlen);
+
+/* An integer field: a number that is integral and within int64. */
+int json_int64(const cJSON *item, long long *out) __attribute__((warn_unused_result));
+
+/* Append S to BUF as a JSON string literal (quotes included), escaping as Go does.
+ * Returns bytes written excluding NUL, or -1 if it does not fit (buf then holds ""). */
+int json_quote(char *buf, size_t buflen, const char *s);
+
+#endif

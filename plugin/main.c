@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * main.c - the portcullis command: serve, check, eval.
+ *
+ *   portcullis serve --policy FILE [--socket PATH] [--audit-log FILE|-|syslog]
+ *                    [--docker-host URL] [--threads N]
+ *   portcullis check FILE
+ *   portcullis eval --policy FILE [REQUEST|-]
+ *   portcullis --version | --help
+ *
+ * Exit codes: 0 success/allowed, 1 invalid policy/denied, 2 usage or input error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "decide.h"
+#include "envelope.h"
+#include "json.h"
+#include "policy.h"
+#include "server.h"
+#include "snapshot.h"
+
+#define DEFAULT_SOCKET "/run/docker/plugins/portcullis.sock"
+#define MAX_EVAL_INPUT (16u << 20)
+
+static const char usage_main[] =
+	"usage: portcullis COMMAND [OPTIONS]\n"
+	"\n"
+	"A Docker Engine authorization plugin: allow or deny every API call from a YAML policy.\n"
+	"\n"
+	"commands:\n"
+	"  serve   serve the plugin protocol to dockerd\n"
+	"  check   validate a policy file\n"
+	"  eval    decide one request offline\n"
+	"\n"
+	"  portcullis COMMAND --help    help on a command\n"
+	"  portcullis --version         print the version\n";
+
+static const char usage_serve[] =
+	"usage: portcullis serve --policy FILE [--socket PATH] [--audit-log FILE|-|syslog]\n"
+	"                        [--docker-host URL] [--threads N]\n"
+	"\n"
+	"Serve the authorization plugin protocol on a unix socket (mode 0600), or on the\n"
+	"socket systemd passes (LISTEN_FDS). Start dockerd with --authorization-plugin=portcullis.\n"
+	"\n"
+	"  --policy FILE       the policy (required); SIGHUP reloads it, keeping the running\n"
+	"                      one if the new one is invalid\n"
+	"  --socket PATH       default " DEFAULT_SOCKET "\n"
+	"  --audit-log DEST    FILE, - (stdout), stderr or syslog; SIGUSR1 reopens a FILE\n"
+	"  --docker-host URL   dockerd to query (unix:///run/docker.sock); not used by this\n"
+	"                      version's rules, accepted for forward compatibility\n"
+	"  --threads N         connection threads (default 4)\n"
+	"\n"
+	"SIGTERM finishes requests in flight and exits 0.\n";
+
+static const char usage_check[] =
+	"usage: portcullis check FILE\n"
+	"\n"
+	"Validate a policy. Exit 0 when valid; otherwise print one FILE:LINE:COL: message\n"
+	"line per problem and exit 1.\n";
+
+static const char usage_eval[] =
+	"usage: portcullis eval --policy FILE [REQUEST|-]\n"
+	"\n"
+	"Decide one request offline. REQUEST (a file, or stdin when absent or -) is the JSON\n"
+	"object dockerd posts to /AuthZPlugin.AuthZReq, or a line\n"
+	"{\"call\": \"AuthZReq\"|\"AuthZRes\", \"request\": {...}} as in the audit corpus.\n"
+	"Prints {\"allow\", \"action\", \"user\", \"rule\", \"mode\", \"reasons\"}; exits 0 when\n"
+	"allowed, 1 when denied, 2 on a usage or input error.\n";
+
+static int wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+static void print_diag(const struct policy_diag *diag)
+{
+	size_t i;
+
+	for (i = 0; i < diag->n; i++)
+		fprintf(stderr, "%s\n", diag->lines[i]);
+}
+
+/* Load a policy, printing every problem; NULL if there was any. */
+static struct policy *load_or_report(const char *path)
+{
+	struct policy_diag diag = { 0 };
+	struct policy *p = policy_load(path, &diag);
+
+	if (!p)
+		print_diag(&diag);
+	policy_diag_free(&diag);
+	return p;
+}
+
+/* ---------------------------------------------------------------- check */
+
+static int cmd_check(int argc, char **argv)
+{
+	struct policy *p;
+
+	if (wants_help(argc, argv)) {
+		fputs(usage_check, stdout);
+		return 0;
+	}
+	if (argc != 2) {
+		fputs(usage_check, stderr);
+		return 2;
+	}
+	p = load_or_report(argv[1]);
+	if (!p)
+		return 1;
+	printf("%s: ok (%zu rules)\n", argv[1], p->nrules);
+	policy_free(p);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- eval */
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = (!path || strcmp(path, "-") == 0) ? stdin : fopen(path, "rb");
+	char *buf = NULL, *nb;
+	size_t cap = 0, n = 0, got;
+
+	if (!f) {
+		fprintf(stderr, "portcullis: cannot open %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	do {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 65536;
+			nb = cap <= MAX_EVAL_INPUT ? realloc(buf, cap) : NULL;
+			if (!nb) {
+				fprintf(stderr, "portcullis: request too large\n");
+				free(buf);
+				buf = NULL;
+				goto out;
+			}
+			buf = nb;
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+	} while (got > 0);
+	if (ferror(f)) {
+		fprintf(stderr, "portcullis: cannot read request: %s\n", strerror(errno));
+		free(buf);
+		buf = NULL;
+	}
+	*len = n;
+out:
+	if (f != stdin)
+		fclose(f);
+	return buf;
+}
+
+/*
+ * Accept the plain envelope or a corpus line {"call": ..., "request": {...}}.
+ * Returns 0 with *env filled and *phase set, -1 with a message printed.
+ */
+static int read_request(const char *buf, size_t len, struct envelope *env, enum phase *phase)
+{
+	char err[512];
+	cJSON *root = json_parse_strict(buf, len, err, sizeof(err));
+	cJSON *call, *request;
+
+	if (!root) {
+		fprintf(stderr, "portcullis: invalid request: %s\n", err);
+		return -1;
+	}
+	*phase = PHASE_REQUEST;
+	call = (cJSON *)json_get(root, "call");
+	request = (cJSON *)json_get(root, "request");
+	if (call || request) {
+		if (!cJSON_IsString(call) || !cJSON_IsObject(request) ||
+		    (strcmp(call->valuestring, "AuthZReq") != 0 &&
+		     strcmp(call->valuestring, "AuthZRes") != 0)) {
+			fprintf(stderr, "portcullis: invalid request: \"call\" must be AuthZReq "
+				"or AuthZRes and \"request\" an object\n");
+			cJSON_Delete(root);
+			return -1;
+		}
+		if (strcmp(call->valuestring, "AuthZRes") == 0)
+			*phase = PHASE_RESPONSE;
+		cJSON_DetachItemViaPointer(root, request);
+		cJSON_Delete(root);
+		root = request;
+	}
+	if (envelope_from_json(root, env, err, sizeof(err)) != 0) {
+		fprintf(stderr, "portcullis: invalid request: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void print_eval(const struct decision *d)
+{
+	char buf[8192], q[1024];
+	unsigned i;
+
+	printf("{\"allow\": %s, \"action\": ", d->allow ? "true" : "false");
+	if (d->action && json_quote(q, sizeof(q), action_name(d->action)) >= 0)
+		printf("%s", q);
+	else
+		printf("null");
+	json_quote(q, sizeof(q), d->user);
+	printf(", \"user\": %s, \"rule\": ", q);
+	if (d->rule && json_quote(buf, sizeof(buf), d->rule) >= 0)
+		printf("%s", buf);
+	else
+		printf("null");
+	printf(", \"mode\": \"%s\", \"reasons\": [", mode_name(d->mode));
+	for (i = 0; i < d->nreasons; i++)
+		if (json_quote(buf, sizeof(buf), d->reasons[i]) >= 0)
+			printf("%s%s", i ? ", " : "", buf);
+	printf("]}\n");
+}
+
+static int cmd_eval(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *policy_path = NULL;
+	struct policy *p = NULL;
+	struct envelope env;
+	struct decision d;
+	enum phase phase;
+	char *buf = NULL;
+	size_t len = 0;
+	int c, rc = 2;
+
+	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+		if (c == 'p')
+			policy_path = optarg;
+		else if (c == 'h') {
+			fputs(usage_eval, stdout);
+			return 0;
+		} else {
+			fputs(usage_eval, stderr);
+			return 2;
+		}
+	}
+	if (!policy_path || argc - optind > 1) {
+		fputs(usage_eval, stderr);
+		return 2;
+	}
+	p = load_or_report(policy_path);
+	if (!p)
+		return 2;
+	buf = read_all(optind < argc ? argv[optind] : NULL, &len);
+	if (!buf)
+		goto out;
+	if (read_request(buf, len, &env, &phase) != 0)
+		goto out;
+	decide(p, &env, phase, &d);
+	print_eval(&d);
+	envelope_free(&env);
+	rc = d.allow ? 0 : 1;
+out:
+	free(buf);
+	policy_free(p);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- serve */
+
+static int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "audit-log", required_argument, NULL, 'a' },
+		{ "docker-host", required_argument, NULL, 'd' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct server_options so = { .socket_path = DEFAULT_SOCKET };
+	const char *audit_spec = NULL, *docker_host = NULL;
+	struct audit *audit;
+	struct policy *p;
+	char err[512], *end;
+	long n;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "p:s:a:d:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			so.policy_path = optarg;
+			break;
+		case 's':
+			so.socket_path = optarg;
+			break;
+		case 'a':
+			audit_spec = optarg;
+			break;
+		case 'd':
+			docker_host = optarg;
+			break;
+		case 't':
+			n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 64) {
+				fprintf(stderr, "portcullis: --threads must be 1..64\n");
+				return 2;
+			}
+			so.threads = (unsigned)n;
+			break;
+		case 'h':
+			fputs(usage_serve, stdout);
+			return 0;
+		default:
+			fputs(usage_serve, stderr);
+			return 2;
+		}
+	}
+	if (!so.policy_path || optind != argc) {
+		fputs(usage_serve, stderr);
+		return 2;
+	}
+	if (docker_host && strncmp(docker_host, "unix://", 7) != 0 &&
+	    strncmp(docker_host, "tcp://", 6) != 0) {
+		fprintf(stderr, "portcullis: --docker-host must be unix://PATH or tcp://HOST:PORT\n");
+		return 2;
+	}
+	p = load_or_report(so.policy_path);
+	if (!p)
+		return 1;
+	if (snapshot_publish(p) != 0) {
+		fprintf(stderr, "portcullis: out of memory\n");
+		return 1;
+	}
+	audit = audit_open(audit_spec, err, sizeof(err));
+	if (!audit) {
+		fprintf(stderr, "portcullis: %s\n", err);
+		snapshot_clear();
+		return 1;
+	}
+	rc = server_run(&so, audit) == 0 ? 0 : 1;
+	audit_close(audit);
+	snapshot_clear();
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		fputs(usage_main, cmd ? stdout : stderr);
+		return cmd ? 0 : 2;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("portcullis %s\n", PORTCULLIS_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "eval") == 0)
+		return cmd_eval(argc - 1, argv + 1);
+	fprintf(stderr, "portcullis: unknown command \"%s\"\n\n%s", cmd, usage_main);
+	return 2;
+}

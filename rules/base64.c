@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * base64.c - strict standard base64, as Go's encoding/json writes []byte.
+ *
+ * Written by hand: none of our libraries exports a decoder (libmicrohttpd's is
+ * internal), and Go's StdEncoding rules are narrower than most decoders: the
+ * standard alphabet only, padding required, no whitespace, and the unused
+ * bits of the last quantum must be zero (Go refuses "YR==", lenient decoders
+ * read it as "a"). A lenient decoder would let two different strings carry
+ * the same body, or a malformed one decode to something.
+ */
+#include <stdint.h>
+
+#include "base64.h"
+
+/* value + 1 for the alphabet; 0 for anything else, including '='. */
+static const uint8_t dec[256] = {
+	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
+	['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
+	['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18,
+	['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
+	['Y'] = 25, ['Z'] = 26,
+	['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32,
+	['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37, ['l'] = 38,
+	['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42, ['q'] = 43, ['r'] = 44,
+	['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49, ['x'] = 50,
+	['y'] = 51, ['z'] = 52,
+	['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57, ['5'] = 58,
+	['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+};
+
+long base64_decode(const char *in, size_t len, unsigned char *out)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i, o = 0;
+
+	if (len % 4 != 0)
+		return -1;
+	for (i = 0; i < len; i += 4) {
+		/* 0xFF after the -1 marks a byte outside the alphabet */
+		uint8_t a = (uint8_t)(dec[s[i]] - 1), b = (uint8_t)(dec[s[i + 1]] - 1);
+		uint8_t c = (uint8_t)(dec[s[i + 2]] - 1), d = (uint8_t)(dec[s[i + 3]] - 1);
+		int last = (i + 4 == len);
+
+		if (a == 0xFF || b == 0xFF)
+			return -1;
+		if (c == 0xFF || d == 0xFF) {
+			/* Padding only in the last quantum: "xx==" or "xxx=". */
+			if (!last || s[i + 3] != '=')
+				return -1;
+			if (c == 0xFF) {
+				if (s[i + 2] != '=' || (b & 0x0F) != 0)
+					return -1;
+				if (out)
+					out[o] = (unsigned char)(a << 2 | b >> 4);
+				o += 1;
+			} else {
+				if ((c & 0x03) != 0)
+					return -1;
+				if (out) {
+					out[o] = (unsigned char)(a << 2 | b >> 4);
+					out[o + 1] = (unsigned char)(b << 4 | c >> 2);
+				}
+				o += 2;
+			}
+			break;
+		}
+		if (out) {
+			out[o] = (unsigned char)(a << 2 | b >> 4);
+			out[o + 1] = (unsigned char)(b << 4 | c >> 2);
+			out[o + 2] = (unsigned char)(c << 6 | d);
+		}
+		o += 3;
+	}
+	return (long)o;
+}

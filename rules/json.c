@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * json.c - cJSON, made strict: read JSON as Go's encoding/json reads it, or refuse.
+ *
+ * dockerd decodes every body with Go's encoding/json. cJSON is faster (3.4 us
+ * against Jansson's 22 us on a real create request) and keeps every object
+ * member in order, duplicates included, but it is lenient where Go is not, or
+ * reads differently. Each gap is closed here, before or after cJSON runs:
+ *
+ *   gap in cJSON                                  what we do
+ *   \u0000 in a string truncates it (Go keeps it)  refuse
+ *   invalid UTF-8 kept (Go turns it into U+FFFD)   refuse
+ *   raw control characters inside strings, any    refuse (Go refuses too)
+ *     byte <= 0x20 as whitespace
+ *   numbers: strtod accepts 01, 1., 1.e5          refuse anything outside the
+ *                                                  JSON number grammar
+ *   content after the first value                 refuse
+ *   duplicate keys kept, lookups fold ASCII only  refuse two keys of one object
+ *     and take the first match                     that Go's folding makes equal
+ *
+ * Invariant: a tree returned by json_parse_strict has, in every object, keys
+ * that are pairwise distinct under Go's folding, so "the" member a Go struct
+ * field would receive is well defined and json_get_fold finds exactly it.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+/* ---------------------------------------------------------------- folding */
+
+/*
+ * Go (encoding/json, fold.go) matches a key to a struct field when their
+ * folded forms are equal: ASCII letters fold case, and every other rune r
+ * folds to ToUpper(ToLower(r)). The only non-ASCII runes that fold onto ASCII
+ * are U+017F (long s -> S), U+212A (Kelvin sign -> K), U+0130 and U+0131
+ * (dotted capital and dotless small i -> I). Go before 1.21 folded only the
+ * first two; folding all four is never laxer.
+ *
+ * next_folded returns the folded byte at *p and advances *p past it.
+ */
+static unsigned char next_folded(const unsigned char **p)
+{
+	const unsigned char *s = *p;
+
+	if (s[0] == 0xC5 && s[1] == 0xBF) {		/* U+017F */
+		*p += 2;
+		return 's';
+	}
+	if (s[0] == 0xC4 && (s[1] == 0xB0 || s[1] == 0xB1)) {	/* U+0130, U+0131 */
+		*p += 2;
+		return 'i';
+	}
+	if (s[0] == 0xE2 && s[1] == 0x84 && s[2] == 0xAA) {	/* U+212A */
+		*p += 3;
+		return 'k';
+	}
+	*p += 1;
+	return (s[0] >= 'A' && s[0] <= 'Z') ? (unsigned char)(s[0] + 32) : s[0];
+}
+
+/* strcmp of two keys under Go's folding. Keys are valid UTF-8 (checked). */
+static int fold_cmp(const char *a, const char *b)
+{
+	const unsigned char *pa = (const unsigned char *)a;
+	const unsigned char *pb = (const unsigned char *)b;
+
+	for (;;) {
+		unsigned char ca = *pa ? next_folded(&pa) : 0;
+		unsigned char cb = *pb ? next_folded(&pb) : 0;
+
+		if (ca != cb || ca == 0)
+			return (int)ca - (int)cb;
+	}
+}
+
+int json_fold_key(const char *key, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)key;
+	size_t n = 0;
+
+	while (*p) {
+		if (n + 1 >= outlen)
+			goto toolong;
+		out[n++] = (char)next_folded(&p);
+	}
+	if (outlen == 0)
+		return -1;
+	out[n] = '\0';
+	return 0;
+toolong:
+	if (outlen)
+		out[0] = '\0';
+	return -1;
+}
+
+/* ---------------------------------------------------------------- pre-scan */
+
+static void set_err(char *err, size_t errlen, size_t off, const char *what)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s at byte %zu", what, off);
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid.
+ * Rejects overlong forms, UTF-16 surrogates and code points above U+10FFFF,
+ * exactly the sequences Go would replace with U+FFFD. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		return (n >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
+	if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+			return 0;
+		if (s[0] == 0xE0 && s[1] < 0xA0)	/* overlong */
+			return 0;
+		if (s[0] == 0xED && s[1] >= 0xA0)	/* surrogate */
+			return 0;
+		return 3;
+	}
+	if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+		    (s[3] & 0xC0) != 0x80)
+			return 0;
+		if (s[0] == 0xF0 && s[1] < 0x90)	/* overlong */
+			return 0;
+		if (s[0] == 0xF4 && s[1] >= 0x90)	/* > U+10FFFF */
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static int is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Length of a JSON number at s, 0 if it does not follow RFC 8259's grammar
+ * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? (Go's grammar too). */
+static size_t number_len(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (i < n && s[i] == '-')
+		i++;
+	if (i < n && s[i] == '0')
+		i++;
+	else if (i < n && s[i] >= '1' && s[i] <= '9')
+		while (i < n && is_digit(s[i]))
+			i++;
+	else
+		return 0;
+	if (i < n && s[i] == '.') {
+		size_t start = ++i;
+
+		while (i < n && is_digit(s[i]))
+			i++;
+		if (i == start)
+			return 0;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		size_t start;
+
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		start = i;
+		while (i < n && is_digit(s[i]))
+			i++;
+		if (i == start)
+			return 0;
+	}
+	/* A number directly followed by more number characters ("01", "1.") */
+	if (i < n && (is_digit(s[i]) || s[i] == '.' || s[i] == '+' || s[i] == '-' ||
+		      s[i] == 'e' || s[i] == 'E'))
+		return 0;
+	return i;
+}
+
+/* The byte-level checks cJSON does not make; structure is left to cJSON. */
+static int prescan(const unsigned char *s, size_t n, char *err, size_t errlen)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+
+		if (c == '"') {
+			for (i++;; ) {
+				if (i >= n) {
+					set_err(err, errlen, i, "unterminated string");
+					return -1;
+				}
+				c = s[i];
+				if (c == '"')
+					break;
+				if (c < 0x20) {
+					set_err(err, errlen, i, "control character in string");
+					return -1;
+				}
+				if (c == '\\') {
+					if (i + 1 >= n) {
+						set_err(err, errlen, i, "unterminated escape");
+						return -1;
+					}
+					/* cJSON ends the string at \u0000; Go keeps going. */
+					if (s[i + 1] == 'u' && i + 5 < n &&
+					    memcmp(s + i + 2, "0000", 4) == 0) {
+						set_err(err, errlen, i, "\\u0000 in string");
+						return -1;
+					}
+					i += 2;
+					continue;
+				}
+				if (c >= 0x80) {
+					size_t l = utf8_len(s + i, n - i);
+
+					if (l == 0) {
+						set_err(err, errlen, i, "invalid UTF-8");
+						return -1;
+					}
+					i += l;
+					continue;
+				}
+				i++;
+			}
+			i++;
+			continue;
+		}
+		if (c == '-' || is_digit(c)) {
+			size_t l = number_len(s + i, n - i);
+
+			if (l == 0) {
+				set_err(err, errlen, i, "invalid number");
+				return -1;
+			}
+			i += l;
+			continue;
+		}
+		/* Outside strings JSON is ASCII, and whitespace is exactly these four;
+		 * cJSON would skip any byte <= 0x20. */
+		if ((c < 0x20 && c != ' ' && c != '\t' && c != '\n' && c != '\r') || c >= 0x7F) {
+			set_err(err, errlen, i, "invalid character");
+			return -1;
+		}
+		i++;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- tree checks */
+
+static int key_ptr_cmp(const void *a, const void *b)
+{
+	return fold_cmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Refuse an object with two keys equal under Go's folding. Small objects
+ * compare pairwise; large ones sort (bounded work on a 4 MiB body). */
+static int object_keys_distinct(const cJSON *obj)
+{
+	const char *small[16];
+	const char **keys = small;
+	size_t n = 0, i;
+	int rc = -1;
+	const cJSON *it;
+
+	for (it = obj->child; it; it = it->next)
+		n++;
+	if (n < 2)
+		return 0;
+	if (n > sizeof(small) / sizeof(small[0])) {
+		keys = malloc(n * sizeof(*keys));
+		if (!keys)
+			return -1;
+	}
+	i = 0;
+	for (it = obj->child; it; it = it->next)
+		keys[i++] = it->string;
+	qsort(keys, n, sizeof(*keys), key_ptr_cmp);
+	for (i = 1; i < n; i++)
+		if (fold_cmp(keys[i - 1], keys[i]) == 0)
+			goto out;
+	rc = 0;
+out:
+	if (keys != small)
+		free(keys);
+	return rc;
+}
+
+/* Walk the tree: distinct keys, finite numbers. Depth is bounded by cJSON's
+ * CJSON_NESTING_LIMIT (1000), so recursion is bounded too. */
+static int check_tree(const cJSON *item, char *err, size_t errlen)
+{
+	const cJSON *it;
+
+	if (cJSON_IsNumber(item) && !isfinite(item->valuedouble)) {
+		if (err && errlen)
+			snprintf(err, errlen, "number out of range");
+		return -1;
+	}
+	if (cJSON_IsObject(item) && object_keys_distinct(item) != 0) {
+		if (err && errlen)
+			snprintf(err, errlen,
+				 "object has keys that differ only in case or are repeated "
+				 "(dockerd would read the last one; refused as ambiguous)");
+		return -1;
+	}
+	for (it = item->child; it; it = it->next)
+		if (check_tree(it, err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
+cJSON *json_parse_strict(const char *buf, size_t len, char *err, size_t errlen)
+{
+	const char *end = NULL;
+	cJSON *root;
+	size_t off;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (prescan((const unsigned char *)buf, len, err, errlen) != 0)
+		return NULL;
+	/* Never cJSON_GetErrorPtr: it is a process-wide global, racy across
+	 * threads. The end pointer returned here is ours. */
+	root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+	if (!root) {
+		off = end ? (size_t)(end - buf) : 0;
+		set_err(err, errlen, off, "invalid JSON");
+		return NULL;
+	}
+	for (off = (size_t)(end - buf); off < len; off++) {
+		char c = buf[off];
+
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+			set_err(err, errlen, off, "content after the JSON value");
+			goto fail;
+		}
+	}
+	if (check_tree(root, err, errlen) != 0)
+		goto fail;
+	return root;
+fail:
+	cJSON_Delete(root);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- lookups */
+
+const cJSON *json_get(const cJSON *obj, const char *name)
+{
+	const cJSON *it;
+
+	if (!cJSON_IsObject(obj))
+		return NULL;
+	for (it = obj->child; it; it = it->next)
+		if (strcmp(it->string, name) == 0)
+			return it;
+	return NULL;
+}
+
+const cJSON *json_get_fold(const cJSON *obj, const char *name)
+{
+	const cJSON *it;
+
+	if (!cJSON_IsObject(obj))
+		return NULL;
+	for (it = obj->child; it; it = it->next)
+		if (fold_cmp(it->string, name) == 0)
+			return it;
+	return NULL;
+}
+
+int json_int64(const cJSON *item, long long *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(item))
+		return -1;
+	d = item->valuedouble;
+	/* Go refuses 1.5 or 1e19 for an int64 field. 2^63 is exactly
+	 * representable, so the upper bound is exclusive. */
+	if (d != floor(d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0)
+		return -1;
+	*out = (long long)d;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- output */
+
+/* Append K bytes to buf at *n, keeping room for the NUL; -1 when full. */
+static int put(char *buf, size_t buflen, size_t *n, const char *s, size_t k)
+{
+	if (*n + k >= buflen)
+		return -1;
+	memcpy(buf + *n, s, k);
+	*n += k;
+	return 0;
+}
+
+int json_quote(char *buf, size_t buflen, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strlen(s);
+	size_t n = 0;
+	int rc = 0;
+
+	rc |= put(buf, buflen, &n, "\"", 1);
+	while (*p && rc == 0) {
+		unsigned char c = *p;
+		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+		size_t l;
+
+		if (c == '"' || c == '\\') {
+			esc[1] = (char)c;
+			rc |= put(buf, buflen, &n, esc, 2);
+		} else if (c == '\n') {
+			rc |= put(buf, buflen, &n, "\\n", 2);
+		} else if (c < 0x20 || c == 0x7F || c == '<' || c == '>' || c == '&') {
+			/* Go escapes <, > and & too; so do we, logs stay HTML-safe. */
+			rc |= put(buf, buflen, &n, esc, 6);
+		} else if (c >= 0x80 && (l = utf8_len(p, (size_t)(end - p))) > 0) {
+			rc |= put(buf, buflen, &n, (const char *)p, l);
+			p += l;
+			continue;
+		} else if (c >= 0x80) {
+			/* Invalid UTF-8: write U+FFFD, as Go's encoder does. */
+			rc |= put(buf, buflen, &n, "\\ufffd", 6);
+		} else {
+			rc |= put(buf, buflen, &n, (const char *)p, 1);
+		}
+		p++;
+	}
+	rc |= put(buf, buflen, &n, "\"", 1);
+	if (rc != 0) {
+		if (buflen)
+			buf[0] = '\0';
+		return -1;
+	}
+	buf[n] = '\0';
+	return (int)n;
+}

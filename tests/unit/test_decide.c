@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_decide.c - whole decisions: envelope -> route -> rule -> decision,
+ * the 403 message, dry-run, and the URI bypass forms end to end. Also runs
+ * every request of the real corpus through decide().
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "decide.h"
+#include "json.h"
+#include "testutil.h"
+
+static const char policy_text[] =
+	"version: 1\n"
+	"unauthenticated: root\n"
+	"groups:\n"
+	"  admins: [root, admin]\n"
+	"rules:\n"
+	"  - name: admins\n"
+	"    users: [\"@admins\"]\n"
+	"    actions: [\"*\"]\n"
+	"  - name: alice-containers\n"
+	"    users: [alice]\n"
+	"    actions: [\"Container*\", \"System{Ping,PingHead,Version}\"]\n"
+	"  - name: no-plugins\n"
+	"    users: [\"*\"]\n"
+	"    actions: [\"Plugin*\"]\n"
+	"    effect: deny\n"
+	"  - name: ci-audit\n"
+	"    users: [ci]\n"
+	"    actions: [ContainerCreate]\n"
+	"    effect: deny\n"
+	"    mode: dry-run\n";
+
+static int setup(void **state)
+{
+	struct policy_diag diag = { 0 };
+	struct policy *p = policy_load_buffer("test.yaml", policy_text, strlen(policy_text), &diag);
+	size_t i;
+
+	for (i = 0; i < diag.n; i++)
+		fprintf(stderr, "%s\n", diag.lines[i]);
+	policy_diag_free(&diag);
+	*state = p;
+	return p ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	policy_free(*state);
+	return 0;
+}
+
+/* Decide a request described by its parts; USER NULL means anonymous. */
+static void run(void **state, const char *user, const char *method, const char *uri,
+		const char *content_type, enum phase phase, struct decision *d)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct envelope env;
+	char err[256], *s;
+
+	if (user)
+		cJSON_AddStringToObject(o, "User", user);
+	cJSON_AddStringToObject(o, "RequestMethod", method);
+	cJSON_AddStringToObject(o, "RequestUri", uri);
+	if (content_type) {
+		cJSON *h = cJSON_AddObjectToObject(o, "RequestHeaders");
+
+		cJSON_AddStringToObject(h, "Content-Type", content_type);
+	}
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (envelope_decode(s, strlen(s), &env, err, sizeof(err)) != 0)
+		fail_msg("envelope: %s", err);
+	decide(*state, &env, phase, d);
+	envelope_free(&env);
+	free(s);
+}
+
+static void message(const struct decision *d, char *buf, size_t len)
+{
+	decision_message(d, buf, len);
+}
+
+static void test_rule_allows(void **state)
+{
+	struct decision d;
+
+	run(state, "alice", "POST", "/v1.41/containers/create?name=web", "application/json",
+	    PHASE_REQUEST, &d);
+	assert_true(d.allow);
+	assert_int_equal(d.outcome, OUTCOME_ALLOW);
+	assert_int_equal(d.action, ACTION_ContainerCreate);
+	assert_string_equal(d.rule, "alice-containers");
+	assert_string_equal(d.user, "alice");
+	assert_string_equal(d.object, "container:web");
+	assert_int_equal(d.nreasons, 0);
+}
+
+static void test_default_deny_message(void **state)
+{
+	struct decision d;
+	char msg[512];
+
+	run(state, "bob", "POST", "/v1.41/containers/create", "application/json", PHASE_REQUEST, &d);
+	assert_false(d.allow);
+	assert_int_equal(d.outcome, OUTCOME_DENY);
+	assert_null(d.rule);
+	message(&d, msg, sizeof(msg));
+	assert_string_equal(msg, "no rule allows ContainerCreate for user \"bob\" (default: deny)");
+}
+
+static void test_deny_rule_message(void **state)
+{
+	struct decision d;
+	char msg[512];
+
+	/* first match wins: admins comes before no-plugins */
+	run(state, "admin", "POST", "/v1.41/plugins/portcullis/disable", NULL, PHASE_REQUEST, &d);
+	assert_true(d.allow);
+	assert_string_equal(d.rule, "admins");
+
+	run(state, "alice", "POST", "/v1.41/plugins/portcullis/disable", NULL, PHASE_REQUEST, &d);
+	assert_false(d.allow);
+	assert_int_equal(d.action, ACTION_PluginDisable);
+	assert_string_equal(d.object, "plugin:portcullis");
+	message(&d, msg, sizeof(msg));
+	assert_string_equal(msg, "rule \"no-plugins\": PluginDisable is denied to user \"alice\"");
+}
+
+static void test_unauthenticated_name(void **state)
+{
+	struct decision d;
+
+	/* unix socket callers carry no User: the policy maps them to root */
+	run(state, NULL, "GET", "/v1.41/info", NULL, PHASE_REQUEST, &d);
+	assert_true(d.allow);
+	assert_string_equal(d.user, "root");
+	assert_string_equal(d.rule, "admins");
+}
+
+static void test_dry_run_would_deny(void **state)
+{
+	struct decision d;
+
+	run(state, "ci", "POST", "/containers/create", "application/json", PHASE_REQUEST, &d);
+	assert_true(d.allow);
+	assert_int_equal(d.outcome, OUTCOME_WOULD_DENY);
+	assert_int_equal(d.mode, MODE_DRY_RUN);
+	assert_string_equal(d.rule, "ci-audit");
+	assert_int_equal(d.nreasons, 1);
+	/* structural denials are not softened by dry-run */
+	run(state, "ci", "POST", "//containers/create", "application/json", PHASE_REQUEST, &d);
+	assert_false(d.allow);
+	assert_int_equal(d.outcome, OUTCOME_DENY);
+}
+
+/* Each form routes to ContainerCreate, so bob is denied by the default. */
+static void test_uri_bypass_forms_denied(void **state)
+{
+	static const char *forms[] = {
+		"/v1.41/containers/%63reate",
+		"/v1.41/%63ontainers/cr%65ate",
+		"/v01.041/containers/create",
+		"/v1.41.0/containers/create",
+		"http://evil/v1.41/containers/create",
+		"/v1.45%2Fcontainers/create",
+		"/containers/create?x=/auth",
+	};
+	struct decision d;
+	size_t i;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		run(state, "bob", "POST", forms[i], "application/json", PHASE_REQUEST, &d);
+		if (d.allow || d.action != ACTION_ContainerCreate)
+			fail_msg("%s: allow=%d action=%s", forms[i], d.allow, action_name(d.action));
+		/* and alice, who may create, is allowed through every form */
+		run(state, "alice", "POST", forms[i], "application/json", PHASE_REQUEST, &d);
+		if (!d.allow)
+			fail_msg("%s: alice denied", forms[i]);
+	}
+}
+
+static void test_unroutable_denied_even_for_admin(void **state)
+{
+	static const char *uris[] = {
+		"//containers/create",
+		"/containers/./create",
+		"/v1.41/containers/../containers/create",
+		"/v1.41/%2e%2e/containers/create",
+		"/containers/create%00",
+		"/containers/%zz",
+		"/containers/json?all=1;x=2",
+		"*",
+		"containers/create",
+	};
+	struct decision d;
+	char msg[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
+		run(state, "admin", "POST", uris[i], "application/json", PHASE_REQUEST, &d);
+		if (d.allow || d.action != ACTION_NONE)
+			fail_msg("%s: allow=%d", uris[i], d.allow);
+		message(&d, msg, sizeof(msg));
+		assert_non_null(strstr(msg, "not what dockerd routes"));
+	}
+	/* no such endpoint */
+	run(state, "admin", "POST", "/v1.41/containers/create/", NULL, PHASE_REQUEST, &d);
+	assert_false(d.allow);
+	message(&d, msg, sizeof(msg));
+	assert_string_equal(msg, "POST /containers/create/ is not a Docker Engine API endpoint");
+	run(state, "admin", "GET", "/v1.41/nosuch", NULL, PHASE_REQUEST, &d);
+	assert_false(d.allow);
+}
+
+static void test_form_body_denied(void **state)
+{
+	struct decision d;
+
+	/* protocol.md 3.5: networkmode=host in a form body overrides the query */
+	run(state, "admin", "POST", "/v1.41/build?networkmode=bridge",
+	    "application/x-www-form-urlencoded", PHASE_REQUEST, &d);
+	assert_false(d.allow);
+	assert_int_equal(d.action, ACTION_ImageBuild);
+	run(state, "admin", "POST", "/v1.41/containers/x/kill",
+	    " Multipart/Form-Data; boundary=x", PHASE_REQUEST, &d);
+	assert_false(d.allow);
+	run(state, "admin", "POST", "/v1.41/build", "application/x-tar", PHASE_REQUEST, &d);
+	assert_true(d.allow);
+	/* a GET with a form type reads nothing from the body */
+	run(state, "admin", "GET", "/v1.41/info", "application/x-www-form-urlencoded",
+	    PHASE_REQUEST, &d);
+	assert_true(d.allow);
+}
+
+static void test_response_phase(void **state)
+{
+	struct decision d;
+
+	run(state, "alice", "GET", "/v1.41/containers/json", NULL, PHASE_RESPONSE, &d);
+	assert_true(d.allow);
+	assert_int_equal(d.phase, PHASE_RESPONSE);
+	run(state, "bob", "GET", "/v1.41/images/json", NULL, PHASE_RESPONSE, &d);
+	assert_false(d.allow);
+}
+
+static void test_audit_record_format(void **state)
+{
+	struct decision d;
+	char line[4096];
+	cJSON *j;
+	char err[128];
+
+	(void)state;
+	run(state, "alice", "POST", "/v1.41/plugins/x/disable", NULL, PHASE_REQUEST, &d);
+	/* audit_format needs the envelope for method and uri */
+	{
+		const char *s = "{\"User\":\"alice\",\"UserAuthNMethod\":\"TLS\",\"RequestMethod\":\"POST\","
+				"\"RequestUri\":\"/v1.41/plugins/x/disable\"}";
+		struct envelope env;
+
+		assert_int_equal(envelope_decode(s, strlen(s), &env, err, sizeof(err)), 0);
+		assert_true(audit_format(&d, &env, 12, line, sizeof(line)) > 0);
+		envelope_free(&env);
+	}
+	j = json_parse_strict(line, strlen(line), err, sizeof(err));
+	assert_non_null(j);
+	assert_string_equal(json_get(j, "user")->valuestring, "alice");
+	assert_string_equal(json_get(j, "authn")->valuestring, "TLS");
+	assert_string_equal(json_get(j, "method")->valuestring, "POST");
+	assert_string_equal(json_get(j, "uri")->valuestring, "/v1.41/plugins/x/disable");
+	assert_string_equal(json_get(j, "action")->valuestring, "PluginDisable");
+	assert_string_equal(json_get(j, "object")->valuestring, "plugin:x");
+	assert_string_equal(json_get(j, "phase")->valuestring, "request");
+	assert_string_equal(json_get(j, "decision")->valuestring, "deny");
+	assert_string_equal(json_get(j, "rule")->valuestring, "no-plugins");
+	assert_string_equal(json_get(j, "mode")->valuestring, "enforce");
+	assert_int_equal(cJSON_GetArraySize(json_get(j, "reasons")), 1);
+	assert_int_equal(json_get(j, "latency_us")->valueint, 12);
+	assert_non_null(strstr(json_get(j, "time")->valuestring, "Z"));
+	cJSON_Delete(j);
+}
+
+/* Every request dockerd really sent routes to an action and is decided. */
+static void test_corpus_routes(void **state)
+{
+	const char *files[] = { "unix-socket.jsonl", "tls-alice.jsonl" };
+	size_t f, n = 0;
+
+	for (f = 0; f < 2; f++) {
+		char path[4096], *line = NULL, err[256];
+		size_t cap = 0;
+		ssize_t len;
+		FILE *fp;
+
+		corpus_path(path, sizeof(path), files[f]);
+		fp = fopen(path, "r");
+		if (!fp)
+			fail_msg("cannot open %s", path);
+		while ((len = getline(&line, &cap, fp)) > 0) {
+			cJSON *root = json_parse_strict(line, (size_t)len, err, sizeof(err));
+			cJSON *call, *req;
+			struct envelope env;
+			struct decision d;
+
+			assert_non_null(root);
+			call = (cJSON *)json_get(root, "call");
+			req = cJSON_DetachItemFromObject(root, "request");
+			assert_int_equal(envelope_from_json(req, &env, err, sizeof(err)), 0);
+			decide(*state, &env,
+			       strcmp(call->valuestring, "AuthZRes") == 0 ? PHASE_RESPONSE : PHASE_REQUEST,
+			       &d);
+			if (d.action == ACTION_NONE)
+				fail_msg("%s %s does not route: %s", env.method, env.uri, d.reasons[0]);
+			/* alice (TLS) and root (socket) both have rules for these */
+			if (env.user && strcmp(env.user, "alice") == 0 &&
+			    strncmp(action_name(d.action), "Container", 9) == 0)
+				assert_true(d.allow);
+			if (!env.user)
+				assert_true(d.allow);
+			envelope_free(&env);
+			cJSON_Delete(root);
+			n++;
+		}
+		free(line);
+		fclose(fp);
+	}
+	assert_true(n > 200);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rule_allows),
+		cmocka_unit_test(test_default_deny_message),
+		cmocka_unit_test(test_deny_rule_message),
+		cmocka_unit_test(test_unauthenticated_name),
+		cmocka_unit_test(test_dry_run_would_deny),
+		cmocka_unit_test(test_uri_bypass_forms_denied),
+		cmocka_unit_test(test_unroutable_denied_even_for_admin),
+		cmocka_unit_test(test_form_body_denied),
+		cmocka_unit_test(test_response_phase),
+		cmocka_unit_test(test_audit_record_format),
+		cmocka_unit_test(test_corpus_routes),
+	};
+
+	return cmocka_run_group_tests_name("decide", tests, setup, teardown);
+}
