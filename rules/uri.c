@@ -27,6 +27,7 @@
 
 #define URI_MAX		65536	/* longest RequestUri we read, in bytes */
 #define QUOTE_MAX	128	/* bytes of user input quoted in a message */
+#define QUOTE_BUF	(4 * QUOTE_MAX + 8)	/* room for them as \xHH */
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -119,7 +120,7 @@ static int
 split_target(const char *raw, const char **path, size_t *pathlen,
     const char **query, char *err, size_t errlen)
 {
-	char q[2 * QUOTE_MAX];
+	char q[QUOTE_BUF];
 	const char *rest, *qmark, *end, *slash;
 	long slen;
 
@@ -271,7 +272,7 @@ valid_utf8(const unsigned char *s, size_t n)
 static int
 decode_path(const char *s, size_t n, char **out, char *err, size_t errlen)
 {
-	char q[2 * QUOTE_MAX];
+	char q[QUOTE_BUF];
 	const char *bad;
 	size_t len, i;
 	char *p;
@@ -364,7 +365,7 @@ strip_version(struct uri *u)
 static int
 query_decode(const char *s, size_t n, char **out, char *err, size_t errlen)
 {
-	char q[2 * QUOTE_MAX];
+	char q[QUOTE_BUF];
 	const char *bad;
 	size_t len;
 
@@ -446,7 +447,7 @@ parse_query(struct uri *u, const char *q, char *err, size_t errlen)
 int
 uri_parse(const char *raw, struct uri *u, char *err, size_t errlen)
 {
-	char q[2 * QUOTE_MAX];
+	char q[QUOTE_BUF];
 	const char *path, *query;
 	size_t pathlen, i;
 	int rc = -1;
