@@ -44,6 +44,10 @@ void decide(const struct policy *p, const struct envelope *env, enum phase phase
 /* An internal failure (bad envelope, out of memory): an error decision. */
 void decide_error(struct decision *d, enum phase phase, const char *why);
 
+/* Append a reason (printf-style); silently ignored beyond DECISION_MAX_REASONS. */
+void decision_add_reason(struct decision *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* The text dockerd shows after "authorization denied by plugin NAME: ". */
 void decision_message(const struct decision *d, char *buf, size_t len);
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "action.h"
+#include "profile.h"
 
 /* Zero values are the safe ones: deny, enforce. */
 enum effect { EFFECT_DENY = 0, EFFECT_ALLOW = 1 };
@@ -21,6 +22,8 @@ struct rule {
 	enum mode mode;			/* the rule's mode, or the policy's default */
 	unsigned line, col;		/* 1-based position of the rule in the file */
 	uint64_t actions[ACTION_WORDS];	/* bitset of the actions the rule names */
+	const struct profile *profile;	/* constraints on bodies, or NULL (points into
+					 * policy->profiles or the built-ins) */
 };
 
 struct policy_index;			/* private to policy.c */
@@ -32,6 +35,8 @@ struct policy {
 	enum effect default_effect;	/* when no rule matches (EFFECT_DENY) */
 	enum mode mode;			/* default mode of rules (MODE_ENFORCE) */
 	char *owner_label;		/* "io.portcullis.owner" */
+	struct profile *profiles;	/* defined in the file ("profiles:"), extends resolved */
+	size_t nprofiles;
 	struct rule *rules;		/* in file order: first match wins */
 	size_t nrules;
 	struct policy_index *index;	/* user -> candidate rules, so matching never scans all */

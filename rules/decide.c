@@ -20,10 +20,7 @@
 #include "decide.h"
 #include "uri.h"
 
-static void add_reason(struct decision *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void add_reason(struct decision *d, const char *fmt, ...)
+void decision_add_reason(struct decision *d, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -105,11 +102,11 @@ static int route_request(struct decision *d, const struct envelope *env)
 	char why[256];
 
 	if (uri_parse(env->uri, &u, why, sizeof(why)) != 0) {
-		add_reason(d, "request URI is not what dockerd routes: %s", why);
+		decision_add_reason(d, "request URI is not what dockerd routes: %s", why);
 		return -1;
 	}
 	if (route_lookup(env->method, u.path, &m) != 0) {
-		add_reason(d, "%s %s is not a Docker Engine API endpoint", env->method, u.path);
+		decision_add_reason(d, "%s %s is not a Docker Engine API endpoint", env->method, u.path);
 		uri_free(&u);
 		return -1;
 	}
@@ -117,7 +114,7 @@ static int route_request(struct decision *d, const struct envelope *env)
 	describe_object(d, &m, &u);
 	uri_free(&u);
 	if (form_body(env)) {
-		add_reason(d, "%s with a form-encoded or multipart body is not allowed "
+		decision_add_reason(d, "%s with a form-encoded or multipart body is not allowed "
 			   "(dockerd would read parameters from it that no plugin sees)",
 			   action_name(d->action));
 		return -1;
@@ -146,12 +143,12 @@ void decide(const struct policy *p, const struct envelope *env, enum phase phase
 		d->mode = r->mode;
 		effect = r->effect;
 		if (effect == EFFECT_DENY)
-			add_reason(d, "%s is denied to user \"%s\"", action_name(d->action), user);
+			decision_add_reason(d, "%s is denied to user \"%s\"", action_name(d->action), user);
 	} else {
 		d->mode = p->mode;
 		effect = p->default_effect;
 		if (effect == EFFECT_DENY)
-			add_reason(d, "no rule allows %s for user \"%s\" (default: deny)",
+			decision_add_reason(d, "no rule allows %s for user \"%s\" (default: deny)",
 				   action_name(d->action), user);
 	}
 	if (effect == EFFECT_ALLOW) {
@@ -168,7 +165,7 @@ void decide_error(struct decision *d, enum phase phase, const char *why)
 	memset(d, 0, sizeof(*d));
 	d->phase = phase;
 	d->outcome = OUTCOME_ERROR;
-	add_reason(d, "%s", why);
+	decision_add_reason(d, "%s", why);
 }
 
 void decision_message(const struct decision *d, char *buf, size_t len)
