@@ -27,7 +27,12 @@ LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps unit asan valgrind e2e test demo clean install
+.PHONY: all deps unit replay asan valgrind fuzz e2e test demo clean install
+
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES   := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+REPLAY_BIN   := $(FUZZ_NAMES:%=$(BUILD)/tests/replay_%)
+FUZZ_SECONDS ?= 10
 all: $(BUILD)/portcullis
 
 $(BUILD)/obj/%.o: %.c $(wildcard include/*.h) rules/actions.def
@@ -44,6 +49,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libportcullis.a $(wildcard tests/unit/
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libportcullis.a $(LDLIBS) -lcmocka
 
+# A fuzz target linked with a plain main() that replays files (no libFuzzer).
+$(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libportcullis.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libportcullis.a $(LDLIBS)
+
 # Installs what is missing when run as root; otherwise names the exact command.
 deps:
 	@missing=$$(for p in $(DEB_ALL); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -57,8 +67,28 @@ deps:
 		fi; \
 	fi
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) replay
 	@fail=0; for t in $(UNIT_BIN); do $$t || fail=1; done; exit $$fail
+
+# Every fuzz seed and regression input, on every build.
+replay: $(REPLAY_BIN)
+	@for n in $(FUZZ_NAMES); do $(BUILD)/tests/replay_$$n tests/fuzz/corpus/$$n/* || exit 1; done
+
+# libFuzzer (clang): each target for FUZZ_SECONDS, seeded from tests/fuzz/corpus.
+# New inputs go to build/fuzz/corpus; a crash leaves crash-* and fails the run.
+fuzz:
+	$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g" \
+		SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+		build/fuzz/libportcullis.a
+	@for n in $(FUZZ_NAMES); do \
+		clang -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer,address,undefined \
+			-o build/fuzz/fuzz_$$n tests/fuzz/fuzz_$$n.c build/fuzz/libportcullis.a $(LDLIBS) || exit 1; \
+		mkdir -p build/fuzz/corpus/$$n; \
+		build/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=2048 \
+			-artifact_prefix=build/fuzz/ build/fuzz/corpus/$$n tests/fuzz/corpus/$$n \
+			>build/fuzz/$$n.log 2>&1 || { tail -n 30 build/fuzz/$$n.log; exit 1; }; \
+		echo "fuzz $$n: $$(grep -o 'Done [0-9]* runs in [0-9]* second' build/fuzz/$$n.log)"; \
+	done
 
 # The unit tests and the protocol tests again, under ASan+UBSan.
 asan:
@@ -78,7 +108,7 @@ e2e: $(BUILD)/portcullis
 
 test: deps
 	$(MAKE) all unit
-	$(MAKE) asan valgrind
+	$(MAKE) asan valgrind fuzz
 	$(MAKE) e2e
 
 demo: deps
