@@ -117,3 +117,6 @@ demo: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# Further targets, one file per concern (install, plugin, bench, ...).
+include $(sort $(wildcard mk/*.mk))
