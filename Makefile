@@ -19,7 +19,7 @@ BUILD      ?= build
 
 # Debian packages the build and the tests need.
 DEB_BUILD  := gcc make pkg-config libmicrohttpd-dev libcjson-dev libyaml-dev libcmocka-dev
-DEB_TEST   := docker.io busybox-static openssl curl valgrind clang
+DEB_TEST   := docker.io busybox-static openssl curl valgrind clang logrotate strace
 DEB_ALL    := $(DEB_BUILD) $(DEB_TEST)
 
 LIB_SRC    := $(sort $(wildcard rules/*.c) $(filter-out plugin/main.c,$(wildcard plugin/*.c)))
@@ -109,7 +109,7 @@ e2e: $(BUILD)/portcullis
 test: deps
 	$(MAKE) all unit
 	$(MAKE) asan valgrind fuzz
-	$(MAKE) e2e
+	$(MAKE) e2e e2e-packaging
 
 demo: deps
 	$(MAKE) all

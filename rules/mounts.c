@@ -1,0 +1,904 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* mounts.c - host paths as dockerd and mount(2) will see them. */
+
+/*
+ * Read from moby: daemon/volume/mounts/linux_parser.go (ParseMountRaw,
+ * linuxValidMountMode), validate.go (validateExclusiveOptions), mounts.go
+ * (MountPoint.Setup mounts the path.Clean'ed source and MkdirAll's what is
+ * missing), daemon/volume/local/local_unix.go (local driver options) and
+ * vendor/github.com/moby/sys/mount/flags_unix.go (how "o" becomes flags).
+ *
+ * Invariants:
+ *  - nothing here allows by failing: a path that cannot be resolved, a
+ *    symlink that leads nowhere, options of a shape we do not know, are
+ *    errors or "host", and callers deny on both;
+ *  - resolved paths are absolute, clean and at most PATH_MAX - 1 bytes;
+ *  - matching (globs, "**", ancestors) is linear-ish and written by hand:
+ *    fnmatch(3) has no "**", and its backtracking on "*" is exponential.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mounts.h"
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- Go's path.Clean ------------------------------------------------- */
+
+/*
+ * clean - IN as Go's path.Clean: "//" collapsed, "." dropped, ".." applied
+ * lexically ("/.." is "/"), no trailing slash, "" is ".". The result is never
+ * longer than IN (or 1), so OUTLEN > strlen(IN) suffices; -1 otherwise.
+ */
+static int
+clean(const char *in, char *out, size_t outlen)
+{
+	size_t n = strlen(in), r = 0, w = 0, dotdot = 0;
+	bool rooted = n > 0 && in[0] == '/';
+
+	if (outlen <= n || outlen < 2)
+		return -1;
+	if (rooted) {
+		out[w++] = '/';
+		r = dotdot = 1;
+	}
+	while (r < n) {
+		if (in[r] == '/') {
+			r++;
+		} else if (in[r] == '.' && (r + 1 == n || in[r + 1] == '/')) {
+			r++;
+		} else if (in[r] == '.' && in[r + 1] == '.' &&
+		    (r + 2 == n || in[r + 2] == '/')) {
+			r += 2;
+			if (w > dotdot) {
+				/* back up to the previous '/' */
+				w--;
+				while (w > dotdot && out[w] != '/')
+					w--;
+			} else if (!rooted) {
+				/* a relative path keeps leading ".." */
+				if (w > 0)
+					out[w++] = '/';
+				out[w++] = '.';
+				out[w++] = '.';
+				dotdot = w;
+			}
+		} else {
+			if ((rooted && w != 1) || (!rooted && w != 0))
+				out[w++] = '/';
+			while (r < n && in[r] != '/')
+				out[w++] = in[r++];
+		}
+	}
+	if (w == 0)
+		out[w++] = '.';
+	out[w] = '\0';
+	return 0;
+}
+
+static bool
+is_clean(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if (strnlen(path, PATH_MAX) >= PATH_MAX)
+		return false;
+	return clean(path, buf, sizeof(buf)) == 0 && strcmp(buf, path) == 0;
+}
+
+/* Does PATH have a ".." component? */
+static bool
+has_dotdot(const char *path)
+{
+	const char *p;
+
+	for (p = path; (p = strstr(p, "..")) != NULL; p += 2)
+		if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return true;
+	return false;
+}
+
+/* ---- symlink resolution ---------------------------------------------- */
+
+/*
+ * realpath_prefix - realpath(3) of the first LEN bytes of PATH into REAL
+ * (PATH_MAX bytes). errno is set on failure.
+ */
+static bool
+realpath_prefix(const char *path, size_t len, char *real)
+{
+	char prefix[PATH_MAX];
+
+	if (len == 0)
+		len = 1;		/* the prefix before the first component is "/" */
+	memcpy(prefix, path, len);
+	prefix[len] = '\0';
+	return realpath(prefix, real) != NULL;
+}
+
+/*
+ * resolve_existing - PATH (absolute, < PATH_MAX) with the symlinks of its
+ * longest existing prefix resolved, the rest appended, cleaned.
+ *
+ * mount(2) follows every symlink in the part that exists; the part that does
+ * not exist dockerd creates as plain directories (MkdirAllAndChown) or the
+ * mount fails. Prefixes exist monotonically (a missing component hides all
+ * below it), so the longest one is found by bisection over the component
+ * ends: O(log n) realpath calls even for a path of 2000 components.
+ *
+ * Refused: a symlink loop (ELOOP), any error other than "does not exist",
+ * and a dangling symlink (lstat finds it, realpath cannot follow it):
+ * whatever it points to may appear before the container starts.
+ */
+static int
+resolve_existing(const char *path, char *out, size_t outlen, char *err, size_t errlen)
+{
+	unsigned short ends[PATH_MAX / 2 + 2];
+	char real[PATH_MAX], next[PATH_MAX], joined[2 * PATH_MAX + 2];
+	size_t n = strlen(path), k = 0, i, lo, hi, mid;
+	struct stat st;
+	int e;
+
+	/* ends[i] = length of the prefix holding the first i components */
+	ends[k++] = 0;
+	for (i = 1; i <= n; i++)
+		if ((i == n || path[i] == '/') && path[i - 1] != '/')
+			ends[k++] = (unsigned short)i;
+
+	if (realpath_prefix(path, ends[k - 1], real)) {
+		lo = k - 1;
+	} else {
+		/* ends[lo] resolves, ends[hi] does not */
+		lo = 0;
+		hi = k - 1;
+		while (hi - lo > 1) {
+			mid = lo + (hi - lo) / 2;
+			if (realpath_prefix(path, ends[mid], next))
+				lo = mid;
+			else
+				hi = mid;
+		}
+		if (!realpath_prefix(path, ends[lo], real)) {
+			seterr(err, errlen, "cannot resolve host path: %s", strerror(errno));
+			return -1;
+		}
+		if (realpath_prefix(path, ends[hi], next)) {
+			seterr(err, errlen, "host path changed while being resolved");
+			return -1;
+		}
+		e = errno;
+		if (e == ELOOP) {
+			seterr(err, errlen, "host path has a symlink loop");
+			return -1;
+		}
+		if (e != ENOENT && e != ENOTDIR) {
+			seterr(err, errlen, "cannot resolve host path: %s", strerror(e));
+			return -1;
+		}
+		memcpy(next, path, ends[hi]);
+		next[ends[hi]] = '\0';
+		if (lstat(next, &st) == 0) {
+			seterr(err, errlen, "host path goes through a dangling symlink");
+			return -1;
+		}
+	}
+	snprintf(joined, sizeof(joined), "%s/%s", real, path + ends[lo]);
+	if (strlen(joined) >= PATH_MAX || clean(joined, out, outlen) != 0) {
+		seterr(err, errlen, "resolved host path is too long");
+		return -1;
+	}
+	return 0;
+}
+
+int
+mount_resolve_host_path(const char *path, char *out, size_t outlen, char *err, size_t errlen)
+{
+	char cleaned[PATH_MAX], lexical[PATH_MAX], physical[PATH_MAX];
+
+	if (path == NULL || path[0] != '/') {
+		seterr(err, errlen, "host path is not absolute");
+		return -1;
+	}
+	if (strnlen(path, PATH_MAX) >= PATH_MAX) {
+		seterr(err, errlen, "host path is too long");
+		return -1;
+	}
+	if (clean(path, cleaned, sizeof(cleaned)) != 0 ||
+	    resolve_existing(cleaned, lexical, sizeof(lexical), err, errlen) != 0)
+		return -1;
+
+	/*
+	 * dockerd applies ".." before any symlink (path.Clean of a bind
+	 * source), mount(2) after them (a local volume's device is passed
+	 * raw): "/var/run/../etc" is /var/etc to one and /etc to the other.
+	 * When the two readings differ we refuse rather than pick one.
+	 */
+	if (has_dotdot(path)) {
+		if (resolve_existing(path, physical, sizeof(physical), err, errlen) != 0)
+			return -1;
+		if (strcmp(lexical, physical) != 0) {
+			seterr(err, errlen, "host path has '..' after a symlink (%s or %s)",
+			    lexical, physical);
+			return -1;
+		}
+	}
+	if (strlen(lexical) >= outlen) {
+		seterr(err, errlen, "host path is too long");
+		return -1;
+	}
+	memcpy(out, lexical, strlen(lexical) + 1);
+	return 0;
+}
+
+/* ---- globs ----------------------------------------------------------- */
+
+/*
+ * class_match - does the bracket expression at P (P[0] == '[', PL bytes of
+ * pattern left) match C? *used gets its length; 0 when it is unterminated,
+ * and the '[' is then an ordinary character. "[!...]" and "[^...]" negate,
+ * a leading ']' is literal, "a-z" is a range.
+ */
+static bool
+class_match(const char *p, size_t pl, char c, size_t *used)
+{
+	size_t i = 1;
+	bool neg = false, hit = false;
+	unsigned char lo, hi, uc = (unsigned char)c;
+
+	if (i < pl && (p[i] == '!' || p[i] == '^')) {
+		neg = true;
+		i++;
+	}
+	for (bool first = true; i < pl && (p[i] != ']' || first); first = false) {
+		lo = hi = (unsigned char)p[i++];
+		if (i + 1 < pl && p[i] == '-' && p[i + 1] != ']') {
+			hi = (unsigned char)p[i + 1];
+			i += 2;
+		}
+		if (lo <= uc && uc <= hi)
+			hit = true;
+	}
+	if (i >= pl) {
+		*used = 0;
+		return false;
+	}
+	*used = i + 1;
+	return hit != neg;
+}
+
+/*
+ * elem_match - does the pattern element at P ('?', a class, or one literal
+ * byte) match C? *used gets the element's length.
+ */
+static bool
+elem_match(const char *p, size_t pl, char c, size_t *used)
+{
+	bool hit;
+
+	if (p[0] == '[') {
+		hit = class_match(p, pl, c, used);
+		if (*used > 0)
+			return hit;
+	}
+	*used = 1;
+	return p[0] == '?' || p[0] == c;
+}
+
+/*
+ * comp_match - does glob P (PL bytes) match the path component S (SL
+ * bytes)? '*' is any run, '?' one byte, "[...]" a class; nothing escapes.
+ * A mismatch backs up only to the last '*', so the cost is O(PL * SL).
+ */
+static bool
+comp_match(const char *p, size_t pl, const char *s, size_t sl)
+{
+	size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0, used;
+
+	while (si < sl) {
+		if (pi < pl && p[pi] == '*') {
+			star = ++pi;
+			mark = si;
+			continue;
+		}
+		if (pi < pl && elem_match(p + pi, pl - pi, s[si], &used)) {
+			pi += used;
+			si++;
+			continue;
+		}
+		if (star == SIZE_MAX)
+			return false;
+		pi = star;
+		si = ++mark;
+	}
+	while (pi < pl && p[pi] == '*')
+		pi++;
+	return pi == pl;
+}
+
+/* The component at S (after a '/'), its length in *len; NULL at the end. */
+static const char *
+comp(const char *s, size_t *len)
+{
+	if (*s == '\0')
+		return NULL;
+	*len = strcspn(s, "/");
+	return s;
+}
+
+/* Past the component C of length LEN and its '/'. */
+static const char *
+comp_next(const char *c, size_t len)
+{
+	return c[len] == '/' ? c + len + 1 : c + len;
+}
+
+static bool
+is_globstar(const char *c, size_t len)
+{
+	return c != NULL && len == 2 && c[0] == '*' && c[1] == '*';
+}
+
+/*
+ * match_components - clean absolute pattern PAT against clean absolute PATH,
+ * a component at a time. "**" eats zero or more whole components; it is the
+ * classic single-star backtracking one level up, correct because every other
+ * pattern component eats exactly one path component.
+ */
+static bool
+match_components(const char *pat, const char *path)
+{
+	const char *p = pat + 1, *s = path + 1, *pc, *sc;
+	const char *star_p = NULL, *star_s = NULL;
+	size_t pl = 0, sl = 0;
+
+	while ((sc = comp(s, &sl)) != NULL) {
+		pc = comp(p, &pl);
+		if (is_globstar(pc, pl)) {
+			star_p = p = comp_next(pc, pl);
+			star_s = s;
+			continue;
+		}
+		if (pc != NULL && comp_match(pc, pl, sc, sl)) {
+			p = comp_next(pc, pl);
+			s = comp_next(sc, sl);
+			continue;
+		}
+		if (star_p == NULL)
+			return false;
+		/* let the last "**" eat one more component */
+		comp(star_s, &sl);
+		star_s = comp_next(star_s, sl);
+		s = star_s;
+		p = star_p;
+	}
+	while ((pc = comp(p, &pl)) != NULL && is_globstar(pc, pl))
+		p = comp_next(pc, pl);
+	return *p == '\0';
+}
+
+/* ---- Binds ----------------------------------------------------------- */
+
+/* Mode groups of linux_parser.go: at most one option from each. */
+static const char *const mode_groups[][7] = {
+	{ "ro", "rw", NULL },
+	{ "z", "Z", NULL },
+	{ "shared", "rshared", "slave", "rslave", "private", "rprivate", NULL },
+	{ "nocopy", NULL },
+	{ "consistent", "cached", "delegated", NULL },
+};
+
+enum { GROUP_RW, GROUP_LABEL, GROUP_PROPAGATION, GROUP_COPY, GROUP_CONSISTENCY, NGROUPS };
+
+/* The group of mode option OPT (LEN bytes), -1 if dockerd knows none. */
+static int
+mode_group(const char *opt, size_t len)
+{
+	int g, i;
+
+	for (g = 0; g < NGROUPS; g++)
+		for (i = 0; mode_groups[g][i] != NULL; i++)
+			if (strlen(mode_groups[g][i]) == len &&
+			    memcmp(mode_groups[g][i], opt, len) == 0)
+				return g;
+	return -1;
+}
+
+/*
+ * parse_mode - linuxValidMountMode: MODE is "" or a comma list, each item
+ * known, at most one per group (so "ro,rw" and "z,Z" fail). Fills the
+ * read-only flag, the propagation and whether "nocopy" was given.
+ */
+static int
+parse_mode(const char *mode, struct bind_spec *out, bool *nocopy)
+{
+	int seen[NGROUPS] = { 0 }, g;
+	const char *o = mode;
+	size_t len;
+
+	*nocopy = false;
+	if (*mode == '\0')
+		return 0;
+	for (;;) {
+		len = strcspn(o, ",");
+		g = mode_group(o, len);
+		if (g < 0 || seen[g]++)
+			return -1;
+		if (g == GROUP_RW && len == 2 && memcmp(o, "ro", 2) == 0)
+			out->read_only = true;
+		if (g == GROUP_PROPAGATION)
+			snprintf(out->propagation, sizeof(out->propagation), "%.*s", (int)len, o);
+		if (g == GROUP_COPY)
+			*nocopy = true;
+		if (o[len] == '\0')
+			return 0;
+		o += len + 1;
+	}
+}
+
+static bool
+mode_valid(const char *mode)
+{
+	struct bind_spec scratch;
+	bool nocopy;
+
+	memset(&scratch, 0, sizeof(scratch));
+	return parse_mode(mode, &scratch, &nocopy) == 0;
+}
+
+/*
+ * volume_name_valid - the local driver's name rule (daemon/names:
+ * ^[a-zA-Z0-9][a-zA-Z0-9_.-]+$). dockerd's Binds parser itself accepts any
+ * name ("local/name"); the driver refuses it at creation. We refuse it here.
+ */
+static bool
+volume_name_valid(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n < 2)
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * check_target - validateMountConfigImpl on the target: not empty, absolute
+ * and not "/" once '\' is read as '/' (linuxValidateAbsolute does that
+ * replacement, so "\x" passes); stored as path.Clean(target), as dockerd.
+ */
+static int
+check_target(const char *target, struct bind_spec *out, char *err, size_t errlen)
+{
+	char slashed[PATH_MAX], cleaned[PATH_MAX];
+	size_t i, n = strlen(target);
+
+	if (n == 0) {
+		seterr(err, errlen, "invalid volume specification: empty target");
+		return -1;
+	}
+	if (n >= PATH_MAX) {
+		seterr(err, errlen, "invalid volume specification: target too long");
+		return -1;
+	}
+	for (i = 0; i <= n; i++)
+		slashed[i] = target[i] == '\\' ? '/' : target[i];
+	if (slashed[0] != '/') {
+		seterr(err, errlen, "invalid mount path: mount path must be absolute");
+		return -1;
+	}
+	if (clean(slashed, cleaned, sizeof(cleaned)) != 0 || strcmp(cleaned, "/") == 0) {
+		seterr(err, errlen, "invalid specification: destination can't be '/'");
+		return -1;
+	}
+	if (clean(target, out->target, sizeof(out->target)) != 0) {
+		seterr(err, errlen, "invalid volume specification: target too long");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * check_exclusive - validateExclusiveOptions: "nocopy" makes VolumeOptions,
+ * a propagation BindOptions, and each is refused on the other type.
+ */
+static int
+check_exclusive(const struct bind_spec *b, bool nocopy, char *err, size_t errlen)
+{
+	if (b->type == MOUNT_BIND && nocopy) {
+		seterr(err, errlen, "invalid mount config for type \"bind\": "
+		    "field VolumeOptions must not be specified");
+		return -1;
+	}
+	if (b->type == MOUNT_VOLUME && b->propagation[0] != '\0') {
+		seterr(err, errlen, "invalid mount config for type \"volume\": "
+		    "field BindOptions must not be specified");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * set_source - a bind's source as MountPoint.Source, path.Clean'ed (that is
+ * what gets mounted); a volume's name, which must be one the local driver
+ * would create.
+ */
+static int
+set_source(const char *source, struct bind_spec *b, char *err, size_t errlen)
+{
+	if (strlen(source) >= sizeof(b->source)) {
+		seterr(err, errlen, "invalid volume specification: source too long");
+		return -1;
+	}
+	if (b->type == MOUNT_BIND) {
+		(void)clean(source, b->source, sizeof(b->source));
+		return 0;
+	}
+	if (*source != '\0' && !volume_name_valid(source)) {
+		seterr(err, errlen, "invalid volume name (only [a-zA-Z0-9][a-zA-Z0-9_.-] allowed)");
+		return -1;
+	}
+	memcpy(b->source, source, strlen(source) + 1);
+	return 0;
+}
+
+/* Split RAW as strings.SplitN(raw, ":", 4) into PARTS (copied into BUF). */
+static size_t
+split4(const char *raw, char *buf, size_t buflen, char *parts[4])
+{
+	size_t n = 1;
+	char *c;
+
+	snprintf(buf, buflen, "%s", raw);
+	parts[0] = buf;
+	while (n < 4 && (c = strchr(parts[n - 1], ':')) != NULL) {
+		*c = '\0';
+		parts[n++] = c + 1;
+	}
+	return n;
+}
+
+int
+mount_parse_bind(const char *raw, struct bind_spec *out, char *err, size_t errlen)
+{
+	char buf[2 * PATH_MAX + 64], *parts[4];
+	const char *source = "", *target, *mode = "";
+	bool nocopy;
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (raw == NULL || strnlen(raw, sizeof(buf)) >= sizeof(buf)) {
+		seterr(err, errlen, "invalid volume specification: too long");
+		return -1;
+	}
+	n = split4(raw, buf, sizeof(buf), parts);
+	if (parts[0][0] == '\0' || n == 4) {
+		seterr(err, errlen, "invalid volume specification");
+		return -1;
+	}
+	target = parts[0];		/* one part: an anonymous volume at it */
+	if (n >= 2) {
+		/* "/foo:rw" (or "/foo:") is a target and a mode, which only
+		 * a volume could be, and volumes need a name: refused */
+		if (n == 2 && mode_valid(parts[1])) {
+			seterr(err, errlen, "invalid volume specification");
+			return -1;
+		}
+		source = parts[0];
+		target = parts[1];
+		mode = n == 3 ? parts[2] : "";
+	}
+	if (parse_mode(mode, out, &nocopy) != 0) {
+		seterr(err, errlen, "invalid mode");
+		return -1;
+	}
+	/* path.IsAbs: the source only, and without the '\' replacement */
+	out->type = source[0] == '/' ? MOUNT_BIND : MOUNT_VOLUME;
+	if (check_exclusive(out, nocopy, err, errlen) != 0 ||
+	    check_target(target, out, err, errlen) != 0 ||
+	    set_source(source, out, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+/* ---- sensitive host paths -------------------------------------------- */
+
+/* controls.md 4.2, every row; /usr/bin/{dockerd,...} are under /usr. */
+static const char *const sensitive_paths[] = {
+	"/", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc",
+	"/sys", "/usr", "/bin", "/sbin", "/root",
+	"/var/run/docker.sock", "/run/docker.sock", "/run/user/*/docker.sock",
+	"/run/docker", "/run/containerd", "/var/lib/docker",
+	"/var/lib/containerd", "/etc/docker", "/etc/containerd",
+	"/run/buildkit", "/run/podman", "/var/run/crio", "/var/lib/kubelet",
+	"/run/systemd", "/run/dbus/system_bus_socket", "/var/log", "/var/run",
+};
+
+/* Socket names sensitive wherever they are (CIS 5.32: "docker.sock"). */
+static const char *const sensitive_names[] = { "docker.sock", "containerd.sock" };
+
+/*
+ * related - does clean absolute PATH equal ENTRY, lie under it, or lie
+ * above it? ENTRY's components may be globs, and "**" stands for anything
+ * below. Whichever runs out first, all compared components having matched,
+ * makes the two related; "/" (no components) is related to everything, so
+ * the caller compares a "/" entry for equality only.
+ */
+static bool
+related(const char *entry, const char *path)
+{
+	const char *p = entry + 1, *s = path + 1, *pc, *sc;
+	size_t pl = 0, sl = 0;
+
+	for (;;) {
+		pc = comp(p, &pl);
+		sc = comp(s, &sl);
+		if (pc == NULL || sc == NULL || is_globstar(pc, pl))
+			return true;
+		if (!comp_match(pc, pl, sc, sl))
+			return false;
+		p = comp_next(pc, pl);
+		s = comp_next(sc, sl);
+	}
+}
+
+/*
+ * resolve_entry - ENTRY with the symlinks of its fixed part resolved (the
+ * components before the first glob), so /var/run/docker.sock also reads as
+ * /run/docker.sock. False when that changes nothing or cannot be done.
+ */
+static bool
+resolve_entry(const char *entry, char *out, size_t outlen)
+{
+	char fixed[PATH_MAX], real[PATH_MAX], joined[2 * PATH_MAX];
+	size_t cut = strcspn(entry, "*?[");
+
+	if (entry[cut] != '\0')
+		while (cut > 0 && entry[cut] != '/')
+			cut--;
+	if (cut == 0 || cut >= sizeof(fixed))
+		return false;
+	memcpy(fixed, entry, cut);
+	fixed[cut] = '\0';
+	if (mount_resolve_host_path(fixed, real, sizeof(real), NULL, 0) != 0)
+		return false;
+	snprintf(joined, sizeof(joined), "%s/%s", real, entry + cut);
+	if (strlen(joined) >= outlen || clean(joined, out, outlen) != 0)
+		return false;
+	return strcmp(out, entry) != 0;
+}
+
+/* Is RESOLVED related to ENTRY as written, or to ALT (ENTRY with its symlinks
+ * resolved, or NULL)? */
+static bool
+sensitive_to_resolved(const char *entry, const char *alt, const char *resolved)
+{
+	char cleaned[PATH_MAX];
+
+	/* a deny entry we cannot read denies everything (fail closed) */
+	if (entry == NULL || entry[0] != '/' ||
+	    clean(entry, cleaned, sizeof(cleaned)) != 0)
+		return true;
+	if (strcmp(cleaned, "/") == 0)
+		return strcmp(resolved, "/") == 0;
+	return related(cleaned, resolved) || (alt != NULL && related(alt, resolved));
+}
+
+/* Is RESOLVED related to ENTRY as written or as its symlinks resolve now? */
+static bool
+sensitive_to(const char *entry, const char *resolved)
+{
+	char cleaned[PATH_MAX], alt[PATH_MAX];
+	bool has_alt;
+
+	if (entry == NULL || entry[0] != '/' || clean(entry, cleaned, sizeof(cleaned)) != 0)
+		return true;
+	has_alt = resolve_entry(cleaned, alt, sizeof(alt));
+	return sensitive_to_resolved(entry, has_alt ? alt : NULL, resolved);
+}
+
+#define NSENSITIVE (sizeof(sensitive_paths) / sizeof(sensitive_paths[0]))
+
+/*
+ * The built-in list with its symlinks resolved, computed once per process:
+ * resolving ~30 paths costs ~190 us, far too much for every mount of every
+ * create, and the host's /var/run -> /run does not move under a running
+ * daemon. A process-lifetime table of host facts, read-only once built.
+ */
+static char sensitive_alt_buf[NSENSITIVE][PATH_MAX];
+static const char *sensitive_alt[NSENSITIVE];
+static pthread_once_t sensitive_once = PTHREAD_ONCE_INIT;
+
+static void
+resolve_sensitive(void)
+{
+	char cleaned[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < NSENSITIVE; i++)
+		if (clean(sensitive_paths[i], cleaned, sizeof(cleaned)) == 0 &&
+		    resolve_entry(cleaned, sensitive_alt_buf[i], sizeof(sensitive_alt_buf[i])))
+			sensitive_alt[i] = sensitive_alt_buf[i];
+}
+
+bool
+mount_path_sensitive(const char *resolved, const struct patterns *extra, const char **which)
+{
+	const char *base, *dummy;
+	size_t i;
+
+	if (which == NULL)
+		which = &dummy;
+	if (resolved == NULL || resolved[0] != '/' || !is_clean(resolved)) {
+		*which = "(not a resolved host path)";
+		return true;
+	}
+	pthread_once(&sensitive_once, resolve_sensitive);
+	for (i = 0; i < NSENSITIVE; i++)
+		if (sensitive_to_resolved(sensitive_paths[i], sensitive_alt[i], resolved)) {
+			*which = sensitive_paths[i];
+			return true;
+		}
+	base = strrchr(resolved, '/') + 1;
+	for (i = 0; i < sizeof(sensitive_names) / sizeof(sensitive_names[0]); i++)
+		if (strcmp(base, sensitive_names[i]) == 0) {
+			*which = sensitive_names[i];
+			return true;
+		}
+	for (i = 0; extra != NULL && i < extra->n; i++)
+		if (sensitive_to(extra->items[i], resolved)) {
+			*which = extra->items[i] != NULL ? extra->items[i] : "(null)";
+			return true;
+		}
+	*which = NULL;
+	return false;
+}
+
+/* ---- local volume driver options ------------------------------------- */
+
+/* Is TOKEN one of the comma-separated items of LIST? */
+static bool
+has_option(const char *list, const char *token)
+{
+	size_t len, tl = strlen(token);
+
+	for (;;) {
+		len = strcspn(list, ",");
+		if (len == tl && memcmp(list, token, len) == 0)
+			return true;
+		if (list[len] == '\0')
+			return false;
+		list += len + 1;
+	}
+}
+
+/*
+ * mount_local_opts_host - the local driver (local_unix.go) knows exactly
+ * the keys "type", "o", "device" and "size", case-sensitive; any other key
+ * makes dockerd refuse the volume, and we answer "host" for it so no other
+ * reader can see it differently. moby/sys/mount turns the exact items
+ * "bind" and "rbind" of "o" into MS_BIND, which ignores the type and mounts
+ * the device path. Without bind, a device is mounted with the type: only
+ * tmpfs ignores its device; everything else (ext4 on /dev/sda1, nfs
+ * ":/export", cifs "//srv/share", overlay with lowerdir= in "o") reaches
+ * the host. No options, or "size" alone, is a plain directory volume.
+ */
+bool
+mount_local_opts_host(const cJSON *opts, const char **device)
+{
+	const cJSON *kv;
+	const char *type = NULL, *o = NULL, *dev = NULL;
+	bool other = false;
+
+	if (device != NULL)
+		*device = NULL;
+	if (opts == NULL || cJSON_IsNull(opts))
+		return false;
+	if (!cJSON_IsObject(opts))
+		return true;
+	cJSON_ArrayForEach(kv, opts) {
+		if (!cJSON_IsString(kv) || kv->string == NULL)
+			return true;
+		if (strcmp(kv->string, "type") == 0 && type == NULL)
+			type = kv->valuestring;
+		else if (strcmp(kv->string, "o") == 0 && o == NULL)
+			o = kv->valuestring;
+		else if (strcmp(kv->string, "device") == 0 && dev == NULL)
+			dev = kv->valuestring;
+		else if (strcmp(kv->string, "size") != 0)
+			other = true;	/* unknown, or a duplicate key */
+	}
+	if (device != NULL)
+		*device = dev;
+	if (other)
+		return true;
+	if (o != NULL && (has_option(o, "bind") || has_option(o, "rbind")))
+		return true;
+	if (type == NULL && dev == NULL && o == NULL)
+		return false;
+	return type == NULL || strcmp(type, "tmpfs") != 0;
+}
+
+/* ---- allowlist patterns ---------------------------------------------- */
+
+/*
+ * user_ok - may USER stand in for "{user}"? Never when it could change the
+ * pattern's shape: empty, ".", "..", a '/', or a glob character would turn
+ * a pattern like /srv/tenants/{user} into a wider one.
+ */
+static bool
+user_ok(const char *user)
+{
+	return user != NULL && user[0] != '\0' && strcmp(user, ".") != 0 &&
+	    strstr(user, "..") == NULL && strpbrk(user, "/*?[]\\") == NULL;
+}
+
+/* PATTERN with every "{user}" replaced by USER into OUT; -1 if impossible. */
+static int
+substitute_user(const char *pattern, const char *user, char *out, size_t outlen)
+{
+	static const char key[] = "{user}";
+	const char *p = pattern, *hit;
+	size_t w = 0, len;
+
+	while ((hit = strstr(p, key)) != NULL) {
+		if (!user_ok(user))
+			return -1;
+		len = (size_t)(hit - p);
+		if (w + len + strlen(user) >= outlen)
+			return -1;
+		memcpy(out + w, p, len);
+		w += len;
+		memcpy(out + w, user, strlen(user));
+		w += strlen(user);
+		p = hit + sizeof(key) - 1;
+	}
+	len = strlen(p);
+	if (w + len >= outlen)
+		return -1;
+	memcpy(out + w, p, len + 1);
+	return 0;
+}
+
+bool
+path_pattern_match(const char *pattern, const char *user, const char *path)
+{
+	char subst[PATH_MAX], pat[PATH_MAX];
+
+	if (pattern == NULL || path == NULL || pattern[0] != '/' || path[0] != '/')
+		return false;
+	/* PATH should be resolved; an unclean one matches nothing */
+	if (!is_clean(path))
+		return false;
+	if (substitute_user(pattern, user, subst, sizeof(subst)) != 0 ||
+	    clean(subst, pat, sizeof(pat)) != 0)
+		return false;
+	return match_components(pat, path);
+}
