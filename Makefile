@@ -105,9 +105,11 @@ valgrind: $(UNIT_BIN)
 e2e: $(BUILD)/portcullis
 	tests/e2e/protocol.sh $(BUILD)/portcullis
 	tests/e2e/run.sh $(BUILD)/portcullis
+	tests/e2e/owner.sh $(BUILD)/portcullis
+	tests/e2e/rollout.sh $(BUILD)/portcullis
 
 test: deps
-	$(MAKE) all unit
+	$(MAKE) all unit test-policies
 	$(MAKE) asan valgrind fuzz
 	$(MAKE) e2e e2e-packaging
 

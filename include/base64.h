@@ -17,4 +17,11 @@ static inline size_t base64_decoded_max(size_t len) { return len / 4 * 3 + 3; }
 long base64_decode(const char *in, size_t len, unsigned char *out)
 	__attribute__((warn_unused_result));
 
+/* Characters base64_encode writes for LEN bytes, without the NUL. */
+static inline size_t base64_encoded_len(size_t len) { return (len + 2) / 3 * 4; }
+
+/* Encode IN[0..LEN) as Go's StdEncoding: a malloc'd NUL-terminated string,
+ * or NULL when out of memory. */
+char *base64_encode(const unsigned char *in, size_t len) __attribute__((warn_unused_result));
+
 #endif

@@ -41,6 +41,13 @@ struct decision {
 void decide(const struct policy *p, const struct envelope *env, enum phase phase,
 	    struct decision *d);
 
+struct lookup;
+
+/* The same, resolving object references with LK (ownership rules need it;
+ * NULL denies what needs a lookup). LK->token marks our own lookups. */
+void decide_with(const struct policy *p, const struct envelope *env, enum phase phase,
+		 const struct lookup *lk, struct decision *d);
+
 /* An internal failure (bad envelope, out of memory): an error decision. */
 void decide_error(struct decision *d, enum phase phase, const char *why);
 

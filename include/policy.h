@@ -24,6 +24,7 @@ struct rule {
 	uint64_t actions[ACTION_WORDS];	/* bitset of the actions the rule names */
 	const struct profile *profile;	/* constraints on bodies, or NULL (points into
 					 * policy->profiles or the built-ins) */
+	bool owner_required;		/* "owner: required": users touch only their objects */
 };
 
 struct policy_index;			/* private to policy.c */
@@ -35,6 +36,7 @@ struct policy {
 	enum effect default_effect;	/* when no rule matches (EFFECT_DENY) */
 	enum mode mode;			/* default mode of rules (MODE_ENFORCE) */
 	char *owner_label;		/* "io.portcullis.owner" */
+	bool owner_list_any;		/* "owner_list: any": unfiltered listings under owner rules */
 	struct profile *profiles;	/* defined in the file ("profiles:"), extends resolved */
 	size_t nprofiles;
 	struct rule *rules;		/* in file order: first match wins */

@@ -1,30 +1,42 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * main.c - the portcullis command: serve, check, eval.
+ * main.c - the portcullis command: serve, check, eval, test, replay.
  *
  *   portcullis serve --policy FILE [--socket PATH] [--audit-log FILE|-|syslog]
- *                    [--docker-host URL] [--threads N]
+ *                    [--docker-host URL] [--dry-run]
+ *                    [--audit-envelopes] [--metrics ADDR]
  *   portcullis check FILE
  *   portcullis eval --policy FILE [REQUEST|-]
+ *   portcullis test [-v] POLICY CASES...
+ *   portcullis replay --policy FILE [--json] AUDIT_LOG...
  *   portcullis --version | --help
  *
- * Exit codes: 0 success/allowed, 1 invalid policy/denied, 2 usage or input error.
+ * Exit codes: 0 success/allowed/all passed/no change, 1 invalid policy/denied/
+ * a case failed/decisions changed, 2 usage or input error.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
+#include "cases.h"
 #include "decide.h"
 #include "envelope.h"
 #include "json.h"
+#include "lookup_docker.h"
+#include "mode.h"
 #include "policy.h"
+#include "replay.h"
 #include "server.h"
 #include "snapshot.h"
 
 #define DEFAULT_SOCKET "/run/docker/plugins/portcullis.sock"
+#define DEFAULT_DOCKER_HOST "unix:///var/run/docker.sock"
+/* An ownership lookup runs on the decision path: dockerd waits for it. */
+#define LOOKUP_TIMEOUT_MS 2000
 #define MAX_EVAL_INPUT (16u << 20)
 
 static const char usage_main[] =
@@ -36,13 +48,16 @@ static const char usage_main[] =
 	"  serve   serve the plugin protocol to dockerd\n"
 	"  check   validate a policy file\n"
 	"  eval    decide one request offline\n"
+	"  test    run table-driven policy tests (YAML case files)\n"
+	"  replay  re-decide an audit log under a candidate policy and report the changes\n"
 	"\n"
 	"  portcullis COMMAND --help    help on a command\n"
 	"  portcullis --version         print the version\n";
 
 static const char usage_serve[] =
 	"usage: portcullis serve --policy FILE [--socket PATH] [--audit-log FILE|-|syslog]\n"
-	"                        [--docker-host URL] [--threads N]\n"
+	"                        [--docker-host URL] [--dry-run]\n"
+	"                        [--audit-envelopes] [--metrics ADDR]\n"
 	"\n"
 	"Serve the authorization plugin protocol on a unix socket (mode 0600), or on the\n"
 	"socket systemd passes (LISTEN_FDS). Start dockerd with --authorization-plugin=portcullis.\n"
@@ -51,9 +66,16 @@ static const char usage_serve[] =
 	"                      one if the new one is invalid\n"
 	"  --socket PATH       default " DEFAULT_SOCKET "\n"
 	"  --audit-log DEST    FILE, - (stdout), stderr or syslog; SIGUSR1 reopens a FILE\n"
-	"  --docker-host URL   dockerd to query (unix:///run/docker.sock); not used by this\n"
-	"                      version's rules, accepted for forward compatibility\n"
-	"  --threads N         connection threads (default 4)\n"
+	"  --docker-host URL   dockerd to ask who owns an object, for owner rules\n"
+	"                      (default " DEFAULT_DOCKER_HOST "); each lookup times out after 2 s\n"
+	"  --dry-run           every rule in dry-run, after every reload too: what the\n"
+	"                      policy would deny is logged as would-deny and allowed\n"
+	"                      (requests dockerd would misroute are still denied)\n"
+	"  --audit-envelopes   add the request as dockerd sent it to each request-phase\n"
+	"                      audit record, Env values and other secrets redacted, so\n"
+	"                      `portcullis replay` can decide it again (up to 1 MiB each)\n"
+	"  --metrics ADDR      serve Prometheus metrics at GET /metrics on unix:PATH,\n"
+	"                      IPV4:PORT or [IPV6]:PORT (e.g. 127.0.0.1:9323)\n"
 	"\n"
 	"SIGTERM finishes requests in flight and exits 0.\n";
 
@@ -71,6 +93,41 @@ static const char usage_eval[] =
 	"{\"call\": \"AuthZReq\"|\"AuthZRes\", \"request\": {...}} as in the audit corpus.\n"
 	"Prints {\"allow\", \"action\", \"user\", \"rule\", \"mode\", \"reasons\"}; exits 0 when\n"
 	"allowed, 1 when denied, 2 on a usage or input error.\n";
+
+static const char usage_test[] =
+	"usage: portcullis test [-v|--verbose] POLICY CASES...\n"
+	"\n"
+	"Decide every case of the YAML case files CASES with POLICY, exactly as the plugin\n"
+	"would, and compare with the expected decision, reason, rule and action. Prints a\n"
+	"\"not ok\" line per failing case (and an \"ok\" line per passing one with -v), then\n"
+	"\"N passed, N failed\". Exit 0 when all pass, 1 when a case fails, 2 when the\n"
+	"policy or a case file cannot be read (FILE:LINE:COL messages; nothing runs).\n"
+	"\n"
+	"  cases:\n"
+	"    - name: bob may not pull\n"
+	"      user: bob                  # TLS client CN; omit for a unix-socket caller\n"
+	"      method: POST\n"
+	"      uri: /v1.41/images/create?fromImage=busybox\n"
+	"      expect: deny               # allow | deny | would-deny | error\n"
+	"      reason: no rule allows     # optional: part of the reasons\n"
+	"      rule: null                 # optional: the deciding rule, null for none\n"
+	"\n"
+	"body: (YAML, or a string of JSON text) and headers: add a request body. A case\n"
+	"may give the envelope dockerd posts instead (envelope: {...}, e.g. copied from an\n"
+	"audit record). See spec/rollout.md.\n";
+
+static const char usage_replay[] =
+	"usage: portcullis replay --policy FILE [--json] AUDIT_LOG...\n"
+	"\n"
+	"Decide every request-phase record of the audit logs (- for stdin) again under the\n"
+	"policy FILE and report each request whose decision would change, then the changes\n"
+	"by rule and by user and a summary. Records written with serve --audit-envelopes\n"
+	"are decided from the full request, others from user, method and URI alone.\n"
+	"\n"
+	"  --json   one JSON object per changed request, then one with the totals\n"
+	"\n"
+	"Exit 0 when no decision changes, 1 when some do, 2 when the policy or a log\n"
+	"cannot be read (FILE:LINE).\n";
 
 static int wants_help(int argc, char **argv)
 {
@@ -274,6 +331,124 @@ out:
 	return rc;
 }
 
+/* ---------------------------------------------------------------- test */
+
+static int cmd_test(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct case_totals t = { 0, 0 };
+	struct case_file **files = NULL;
+	struct policy_diag diag = { 0 };
+	struct policy *p = NULL;
+	bool verbose = false;
+	int c, i, nfiles, rc = 2;
+
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		if (c == 'v') {
+			verbose = true;
+		} else if (c == 'h') {
+			fputs(usage_test, stdout);
+			return 0;
+		} else {
+			fputs(usage_test, stderr);
+			return 2;
+		}
+	}
+	if (argc - optind < 2) {
+		fputs(usage_test, stderr);
+		return 2;
+	}
+	p = load_or_report(argv[optind]);
+	if (!p)
+		return 2;
+	nfiles = argc - optind - 1;
+	files = calloc((size_t)nfiles, sizeof(*files));
+	if (!files) {
+		fprintf(stderr, "portcullis: out of memory\n");
+		goto out;
+	}
+	/* Every file is read before any case runs: one broken file runs nothing. */
+	for (i = 0; i < nfiles; i++)
+		files[i] = cases_load(argv[optind + 1 + i], &diag);
+	if (diag.n) {
+		print_diag(&diag);
+		goto out;
+	}
+	for (i = 0; i < nfiles; i++)
+		cases_run(files[i], p, verbose, stdout, &t);
+	printf("%u passed, %u failed\n", t.passed, t.failed);
+	rc = t.failed ? 1 : 0;
+out:
+	for (i = 0; files && i < nfiles; i++)
+		cases_free(files[i]);
+	free(files);
+	policy_diag_free(&diag);
+	policy_free(p);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- replay */
+
+static int cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct policy_diag diag = { 0 };
+	const char *policy_path = NULL;
+	struct replay_totals t;
+	struct replay *r = NULL;
+	struct policy *p = NULL;
+	bool json = false;
+	int c, i, rc = 2;
+
+	while ((c = getopt_long(argc, argv, "p:jh", opts, NULL)) != -1) {
+		if (c == 'p') {
+			policy_path = optarg;
+		} else if (c == 'j') {
+			json = true;
+		} else if (c == 'h') {
+			fputs(usage_replay, stdout);
+			return 0;
+		} else {
+			fputs(usage_replay, stderr);
+			return 2;
+		}
+	}
+	if (!policy_path || optind == argc) {
+		fputs(usage_replay, stderr);
+		return 2;
+	}
+	p = load_or_report(policy_path);
+	if (!p)
+		return 2;
+	r = replay_new(p, json, stdout);
+	if (!r) {
+		fprintf(stderr, "portcullis: out of memory\n");
+		goto out;
+	}
+	for (i = optind; i < argc; i++)
+		if (replay_file(r, argv[i], &diag) != 0) {
+			print_diag(&diag);
+			goto out;
+		}
+	replay_report(r);
+	replay_totals(r, &t);
+	rc = t.changed ? 1 : 0;
+out:
+	replay_free(r);
+	policy_diag_free(&diag);
+	policy_free(p);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- serve */
 
 static int cmd_serve(int argc, char **argv)
@@ -283,19 +458,23 @@ static int cmd_serve(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "audit-log", required_argument, NULL, 'a' },
 		{ "docker-host", required_argument, NULL, 'd' },
-		{ "threads", required_argument, NULL, 't' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "audit-envelopes", no_argument, NULL, 'e' },
+		{ "metrics", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_options so = { .socket_path = DEFAULT_SOCKET };
 	const char *audit_spec = NULL, *docker_host = NULL;
+	struct docker_client docker;
+	struct lookup lookup;
+	bool envelopes = false;
 	struct audit *audit;
 	struct policy *p;
-	char err[512], *end;
-	long n;
+	char err[512];
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "p:s:a:d:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:s:a:d:nem:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			so.policy_path = optarg;
@@ -309,13 +488,14 @@ static int cmd_serve(int argc, char **argv)
 		case 'd':
 			docker_host = optarg;
 			break;
-		case 't':
-			n = strtol(optarg, &end, 10);
-			if (*end || n < 1 || n > 64) {
-				fprintf(stderr, "portcullis: --threads must be 1..64\n");
-				return 2;
-			}
-			so.threads = (unsigned)n;
+		case 'n':
+			so.dry_run = true;
+			break;
+		case 'e':
+			envelopes = true;
+			break;
+		case 'm':
+			so.metrics_addr = optarg;
 			break;
 		case 'h':
 			fputs(usage_serve, stdout);
@@ -329,14 +509,28 @@ static int cmd_serve(int argc, char **argv)
 		fputs(usage_serve, stderr);
 		return 2;
 	}
-	if (docker_host && strncmp(docker_host, "unix://", 7) != 0 &&
-	    strncmp(docker_host, "tcp://", 6) != 0) {
-		fprintf(stderr, "portcullis: --docker-host must be unix://PATH or tcp://HOST:PORT\n");
+	if (docker_client_init(&docker, docker_host ? docker_host : DEFAULT_DOCKER_HOST,
+			       LOOKUP_TIMEOUT_MS, err, sizeof(err)) != 0) {
+		fprintf(stderr, "portcullis: %s\n", err);
+		return 2;
+	}
+	lookup_docker_init(&lookup, &docker);
+	so.lookup = &lookup;
+	if (envelopes && !audit_spec) {
+		fprintf(stderr, "portcullis: --audit-envelopes needs --audit-log\n");
+		return 2;
+	}
+	/* The plugin socket replaces a stale socket at its path: never the metrics one. */
+	if (so.metrics_addr && strncmp(so.metrics_addr, "unix:", 5) == 0 &&
+	    strcmp(so.metrics_addr + 5, so.socket_path) == 0) {
+		fprintf(stderr, "portcullis: --metrics and --socket name the same path\n");
 		return 2;
 	}
 	p = load_or_report(so.policy_path);
 	if (!p)
 		return 1;
+	if (so.dry_run)
+		policy_force_mode(p, MODE_DRY_RUN);
 	if (snapshot_publish(p) != 0) {
 		fprintf(stderr, "portcullis: out of memory\n");
 		return 1;
@@ -347,6 +541,7 @@ static int cmd_serve(int argc, char **argv)
 		snapshot_clear();
 		return 1;
 	}
+	audit_set_envelopes(audit, envelopes);
 	rc = server_run(&so, audit) == 0 ? 0 : 1;
 	audit_close(audit);
 	snapshot_clear();
@@ -372,6 +567,10 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "eval") == 0)
 		return cmd_eval(argc - 1, argv + 1);
+	if (strcmp(cmd, "test") == 0)
+		return cmd_test(argc - 1, argv + 1);
+	if (strcmp(cmd, "replay") == 0)
+		return cmd_replay(argc - 1, argv + 1);
 	fprintf(stderr, "portcullis: unknown command \"%s\"\n\n%s", cmd, usage_main);
 	return 2;
 }

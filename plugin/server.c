@@ -8,9 +8,10 @@
  *   anything else                -> 404
  *
  * dockerd waits on us for every API call and has no timeout for a legacy
- * plugin, so: decisions never block on I/O; connections are served by a pool
- * of epoll threads so a slow or half-open client holds a connection, not a
- * thread; bodies are capped; any failure to decide is HTTP 500 with
+ * plugin, so: nothing on the decision path waits without a deadline (an
+ * ownership lookup is the only wait); each connection has its own thread, so
+ * a slow or half-open client, or a lookup, holds up only its own connection;
+ * bodies are capped; any failure to decide is HTTP 500 with
  * {"Allow":false,"Err":...}, which dockerd turns into a failed API call.
  * Content-Type and Accept are never trusted or required (dockerd sends no
  * Content-Type at all).
@@ -18,6 +19,11 @@
  * Signals are blocked in every thread and taken synchronously by the main
  * thread (sigwaitinfo): SIGHUP reloads, SIGUSR1 reopens the audit log,
  * SIGTERM/SIGINT stop accepting, finish requests in flight and exit 0.
+ *
+ * Every decision is counted in the metrics (atomics, no lock) and audited;
+ * every reload, published or refused, is audited and counted too. The
+ * metrics listener has its own thread: a scrape never waits for a decision,
+ * and a decision never waits for a scrape.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,9 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +41,9 @@
 #include "decide.h"
 #include "envelope.h"
 #include "json.h"
+#include "listen.h"
+#include "metrics.h"
+#include "mode.h"
 #include "server.h"
 #include "snapshot.h"
 
@@ -58,6 +64,7 @@ enum endpoint { EP_NONE, EP_ACTIVATE, EP_AUTHZREQ, EP_AUTHZRES };
 struct server {
 	const struct server_options *opt;
 	struct audit *audit;
+	struct metrics *metrics;	/* NULL without --metrics */
 };
 
 struct call {
@@ -124,15 +131,20 @@ static enum MHD_Result handle_authz(struct server *srv, struct MHD_Connection *c
 	struct decision d;
 	char err[512];
 	enum MHD_Result rc;
+	long latency;
 
 	if (call->too_large) {
 		decide_error(&d, phase, "request too large");
-		audit_record(srv->audit, &d, NULL, elapsed_us(&call->start));
+		latency = elapsed_us(&call->start);
+		metrics_decision(srv->metrics, &d, latency);
+		audit_record(srv->audit, &d, NULL, latency);
 		return respond_error(c, "portcullis: request too large");
 	}
 	if (envelope_decode(call->buf, call->len, &env, err, sizeof(err)) != 0) {
 		decide_error(&d, phase, err);
-		audit_record(srv->audit, &d, NULL, elapsed_us(&call->start));
+		latency = elapsed_us(&call->start);
+		metrics_decision(srv->metrics, &d, latency);
+		audit_record(srv->audit, &d, NULL, latency);
 		return respond_error(c, err);
 	}
 	snap = snapshot_acquire();
@@ -140,10 +152,13 @@ static enum MHD_Result handle_authz(struct server *srv, struct MHD_Connection *c
 		decide_error(&d, phase, "no policy loaded");
 		rc = respond_error(c, "portcullis: no policy loaded");
 	} else {
-		decide(snapshot_policy(snap), &env, phase, &d);
+		decide_with(snapshot_policy(snap), &env, phase, srv->opt->lookup, &d);
 		rc = respond_decision(c, &d);
 	}
-	audit_record(srv->audit, &d, &env, elapsed_us(&call->start));
+	/* Measured once, before the audit write: the decision's latency, not the disk's. */
+	latency = elapsed_us(&call->start);
+	metrics_decision(srv->metrics, &d, latency);
+	audit_record(srv->audit, &d, &env, latency);
 	snapshot_release(snap);
 	envelope_free(&env);
 	return rc;
@@ -259,53 +274,23 @@ static int systemd_socket(void)
 	return 3;
 }
 
-static int unix_socket(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	mode_t old;
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "portcullis: socket path too long (max %zu): %s\n",
-			sizeof(sa.sun_path) - 1, path);
-		return -1;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	/* Replace a stale socket from an earlier run, never any other file. */
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			fprintf(stderr, "portcullis: %s exists and is not a socket\n", path);
-			return -1;
-		}
-		unlink(path);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		goto fail;
-	/* Created 0600 from the start: no window where others may connect. */
-	old = umask(0177);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		umask(old);
-		goto fail;
-	}
-	umask(old);
-	if (listen(fd, 128) != 0)
-		goto fail;
-	return fd;
-fail:
-	fprintf(stderr, "portcullis: cannot listen on %s: %s\n", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
-
 /* ---------------------------------------------------------------- signals */
 
-static void reload(const struct server_options *opt)
+/*
+ * SIGHUP: build, validate, swap. The new policy is loaded whole off to the
+ * side; only a valid one is published (snapshot_publish is the transaction
+ * point), so a request decides with the old policy or the new one, never a
+ * mix, and a broken file leaves the running policy in force. Either way the
+ * result goes to stderr, the audit trail and the metrics.
+ */
+static void reload(struct server *srv)
 {
+	const struct server_options *opt = srv->opt;
 	struct policy_diag diag = { 0 };
 	struct policy *p = policy_load(opt->policy_path, &diag);
+	char *oom_line = "out of memory";
+	struct policy_diag oom = { &oom_line, 1 }, *report = &diag;
+	bool ok = false;
 	size_t i;
 
 	if (!p) {
@@ -313,11 +298,22 @@ static void reload(const struct server_options *opt)
 			opt->policy_path);
 		for (i = 0; i < diag.n; i++)
 			fprintf(stderr, "  %s\n", diag.lines[i]);
-	} else if (snapshot_publish(p) != 0) {
-		fprintf(stderr, "portcullis: reload failed: out of memory\n");
 	} else {
-		fprintf(stderr, "portcullis: reloaded %s\n", opt->policy_path);
+		/* --dry-run holds for every policy this process runs, not only
+		 * the first: a reload must not switch enforcement on. */
+		if (opt->dry_run)
+			policy_force_mode(p, MODE_DRY_RUN);
+		if (snapshot_publish(p) != 0) {
+			fprintf(stderr, "portcullis: reload failed: out of memory\n");
+			report = &oom;
+		} else {
+			fprintf(stderr, "portcullis: reloaded %s%s\n", opt->policy_path,
+				opt->dry_run ? " (dry-run forced)" : "");
+			ok = true;
+		}
 	}
+	audit_reload(srv->audit, opt->policy_path, ok, report);
+	metrics_reload(srv->metrics, ok);
 	policy_diag_free(&diag);
 }
 
@@ -329,7 +325,7 @@ static void wait_for_stop(struct server *srv, const sigset_t *set)
 		int sig = sigwaitinfo(set, NULL);
 
 		if (sig == SIGHUP) {
-			reload(srv->opt);
+			reload(srv);
 		} else if (sig == SIGUSR1) {
 			if (audit_reopen(srv->audit, err, sizeof(err)) != 0)
 				fprintf(stderr, "portcullis: %s\n", err);
@@ -341,8 +337,9 @@ static void wait_for_stop(struct server *srv, const sigset_t *set)
 
 int server_run(const struct server_options *opt, struct audit *audit)
 {
-	struct server srv = { opt, audit };
+	struct server srv = { opt, audit, NULL };
 	struct MHD_Daemon *d;
+	char err[512];
 	sigset_t set;
 	int fd, from_systemd;
 
@@ -355,17 +352,48 @@ int server_run(const struct server_options *opt, struct audit *audit)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* The listener's thread starts after the mask is set, so it inherits it. */
+	if (opt->metrics_addr) {
+		srv.metrics = metrics_new();
+		if (!srv.metrics) {
+			fprintf(stderr, "portcullis: out of memory\n");
+			return -1;
+		}
+		metrics_set_audit(srv.metrics, audit);
+		metrics_set_dry_run(srv.metrics, opt->dry_run);
+		if (metrics_listen(srv.metrics, opt->metrics_addr, err, sizeof(err)) != 0) {
+			fprintf(stderr, "portcullis: --metrics: %s\n", err);
+			metrics_free(srv.metrics);
+			return -1;
+		}
+	}
+
 	fd = systemd_socket();
 	from_systemd = fd >= 0;
-	if (!from_systemd)
-		fd = unix_socket(opt->socket_path);
-	if (fd < 0)
+	if (!from_systemd) {
+		fd = listen_unix(opt->socket_path, err, sizeof(err));
+		if (fd < 0)
+			fprintf(stderr, "portcullis: %s\n", err);
+	}
+	if (fd < 0) {
+		metrics_free(srv.metrics);
 		return -1;
+	}
 
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC,
+	/*
+	 * A thread per connection: dockerd opens one connection per concurrent
+	 * API call, and a decision may wait on dockerd itself (an ownership
+	 * lookup, up to its deadline), whose answer needs another AuthZ call on
+	 * another connection. With a fixed pool, as many concurrent lookups as
+	 * threads would starve those calls until every lookup timed out; here
+	 * each connection waits only for its own. Idle connections cost a small
+	 * thread each, bounded by the connection limit and the idle timeout.
+	 */
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+			     MHD_USE_POLL | MHD_USE_ITC,
 			     0, NULL, NULL, on_request, &srv,
 			     MHD_OPTION_LISTEN_SOCKET, fd,
-			     MHD_OPTION_THREAD_POOL_SIZE, opt->threads ? opt->threads : 4u,
+			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512u << 10),
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
 			     MHD_OPTION_CONNECTION_LIMIT, 4096u,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
@@ -373,10 +401,14 @@ int server_run(const struct server_options *opt, struct audit *audit)
 	if (!d) {
 		fprintf(stderr, "portcullis: cannot start the HTTP server\n");
 		close(fd);
+		metrics_free(srv.metrics);
 		return -1;
 	}
-	fprintf(stderr, "portcullis: serving %s on %s\n", opt->policy_path,
-		from_systemd ? "the systemd socket" : opt->socket_path);
+	fprintf(stderr, "portcullis: serving %s on %s%s\n", opt->policy_path,
+		from_systemd ? "the systemd socket" : opt->socket_path,
+		opt->dry_run ? " in dry-run (nothing the policy decides is denied)" : "");
+	if (opt->metrics_addr)
+		fprintf(stderr, "portcullis: metrics on %s (GET /metrics)\n", opt->metrics_addr);
 
 	wait_for_stop(&srv, &set);
 
@@ -386,6 +418,7 @@ int server_run(const struct server_options *opt, struct audit *audit)
 	close(fd);
 	if (!from_systemd)
 		unlink(opt->socket_path);
+	metrics_free(srv.metrics);
 	fprintf(stderr, "portcullis: stopped\n");
 	return 0;
 }

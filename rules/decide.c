@@ -17,7 +17,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "constraints.h"
 #include "decide.h"
+#include "owner.h"
+#include "request.h"
 #include "uri.h"
 
 void decision_add_reason(struct decision *d, const char *fmt, ...)
@@ -94,62 +97,159 @@ static void describe_object(struct decision *d, const struct route_match *m,
 		copy(d->object + n, sizeof(d->object) - (size_t)n, name, len);
 }
 
-/* Route the request; 0 with d->action set, or -1 with a reason. */
-static int route_request(struct decision *d, const struct envelope *env)
+/*
+ * Decode the envelope into RQ: route it as dockerd will. 0 with rq and
+ * d->action set (rq->uri then owned by the caller), or -1 with a reason.
+ */
+static int read_request(struct decision *d, const struct envelope *env, const char *user,
+			struct request *rq)
 {
-	struct route_match m;
-	struct uri u;
 	char why[256];
 
-	if (uri_parse(env->uri, &u, why, sizeof(why)) != 0) {
+	memset(rq, 0, sizeof(*rq));
+	rq->env = env;
+	rq->user = user;
+	if (uri_parse(env->uri, &rq->uri, why, sizeof(why)) != 0) {
 		decision_add_reason(d, "request URI is not what dockerd routes: %s", why);
 		return -1;
 	}
-	if (route_lookup(env->method, u.path, &m) != 0) {
-		decision_add_reason(d, "%s %s is not a Docker Engine API endpoint", env->method, u.path);
-		uri_free(&u);
-		return -1;
+	if (route_lookup(env->method, rq->uri.path, &rq->route) != 0) {
+		decision_add_reason(d, "%s %s is not a Docker Engine API endpoint", env->method,
+				    rq->uri.path);
+		goto fail;
 	}
-	d->action = m.action;
-	describe_object(d, &m, &u);
-	uri_free(&u);
+	rq->action = d->action = rq->route.action;
+	describe_object(d, &rq->route, &rq->uri);
 	if (form_body(env)) {
 		decision_add_reason(d, "%s with a form-encoded or multipart body is not allowed "
-			   "(dockerd would read parameters from it that no plugin sees)",
-			   action_name(d->action));
-		return -1;
+				    "(dockerd would read parameters from it that no plugin sees)",
+				    action_name(d->action));
+		goto fail;
 	}
 	return 0;
+fail:
+	uri_free(&rq->uri);
+	return -1;
 }
 
-void decide(const struct policy *p, const struct envelope *env, enum phase phase,
-	    struct decision *d)
+/*
+ * The policy's verdict before constraints: the first matching rule (policy_match
+ * walks in file order), or the default. Sets rule, mode and, for a deny, the reason.
+ */
+static enum effect match_rule(const struct policy *p, const struct request *rq,
+			      struct decision *d, const struct rule **rule)
 {
-	const struct rule *r;
-	enum effect effect;
+	const struct rule *r = policy_match(p, rq->user, rq->action);
+
+	*rule = r;
+	if (!r) {
+		d->mode = p->mode;
+		if (p->default_effect == EFFECT_DENY)
+			decision_add_reason(d, "no rule allows %s for user \"%s\" (default: deny)",
+					    action_name(rq->action), rq->user);
+		return p->default_effect;
+	}
+	d->rule = r->name;
+	d->mode = r->mode;
+	if (r->effect == EFFECT_DENY)
+		decision_add_reason(d, "%s is denied to user \"%s\"", action_name(rq->action),
+				    rq->user);
+	return r->effect;
+}
+
+/* Constant-time string equality: the token must not leak through timing. */
+static bool same_secret(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char diff = la != lb;
+
+	for (i = 0; i < la && i < lb; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+static bool is_lookup_action(enum action a)
+{
+	return a == ACTION_ContainerInspect || a == ACTION_ExecInspect ||
+	       a == ACTION_VolumeInspect || a == ACTION_NetworkInspect;
+}
+
+/*
+ * Our own ownership lookups reach dockerd and come back through the plugin.
+ * They carry the per-process token: allow exactly those reads. A request with
+ * the header and any other value, or on any other call, is forged: deny.
+ * Returns true when it decided.
+ */
+static bool self_lookup(const struct request *rq, const struct lookup *lk, struct decision *d)
+{
+	const char *tok = envelope_header(rq->env, LOOKUP_TOKEN_HEADER);
+
+	if (!tok)
+		return false;
+	if (lk && lk->token && same_secret(tok, lk->token) &&
+	    strcmp(rq->env->method, "GET") == 0 && is_lookup_action(rq->action)) {
+		d->outcome = OUTCOME_ALLOW;
+		d->allow = true;
+		d->rule = "(portcullis ownership lookup)";
+		return true;
+	}
+	decision_add_reason(d, "the %s header is reserved for portcullis' own lookups",
+			    LOOKUP_TOKEN_HEADER);
+	return true;
+}
+
+/*
+ * The rule's conditions on the request itself: its profile's constraints and
+ * ownership. 0 met, 1 violated, -1 could not be checked.
+ */
+static int check_conditions(const struct policy *p, const struct rule *r,
+			    const struct request *rq, const struct lookup *lk,
+			    struct decision *d)
+{
+	int rc = 0, orc;
+
+	if (r->profile)
+		rc = constraints_check(r->profile, rq, d);
+	if (rc >= 0 && r->owner_required) {
+		orc = owner_check(p, rq, lk, d);
+		if (orc != 0)
+			rc = orc;
+	}
+	return rc;
+}
+
+void decide_with(const struct policy *p, const struct envelope *env, enum phase phase,
+		 const struct lookup *lk, struct decision *d)
+{
 	const char *user = env->user ? env->user : p->unauthenticated;
+	const struct rule *r;
+	struct request rq;
+	enum effect effect;
+	int rc;
 
 	memset(d, 0, sizeof(*d));
 	d->phase = phase;
 	d->mode = MODE_ENFORCE;
 	copy(d->user, sizeof(d->user), user, strlen(user));
-	if (route_request(d, env) != 0)
+	if (read_request(d, env, user, &rq) != 0)
 		return;		/* structural: denied whatever the mode */
+	if (self_lookup(&rq, lk, d))
+		goto out;
 
-	/* First matching rule decides (policy_match walks in file order). */
-	r = policy_match(p, user, d->action);
-	if (r) {
-		d->rule = r->name;
-		d->mode = r->mode;
-		effect = r->effect;
-		if (effect == EFFECT_DENY)
-			decision_add_reason(d, "%s is denied to user \"%s\"", action_name(d->action), user);
-	} else {
-		d->mode = p->mode;
-		effect = p->default_effect;
-		if (effect == EFFECT_DENY)
-			decision_add_reason(d, "no rule allows %s for user \"%s\" (default: deny)",
-				   action_name(d->action), user);
+	effect = match_rule(p, &rq, d, &r);
+	/* The body was checked when the request phase allowed it; the response
+	 * phase only re-checks that the rule still allows the action. */
+	if (effect == EFFECT_ALLOW && r && phase == PHASE_REQUEST) {
+		rc = check_conditions(p, r, &rq, lk, d);
+		if (rc < 0) {
+			/* Could not be checked (missing or unreadable body, lookup
+			 * failed): never softened by dry-run, nothing is allowed
+			 * unchecked. */
+			d->mode = MODE_ENFORCE;
+			goto out;
+		}
+		if (rc > 0)
+			effect = EFFECT_DENY;
 	}
 	if (effect == EFFECT_ALLOW) {
 		d->outcome = OUTCOME_ALLOW;
@@ -158,6 +258,14 @@ void decide(const struct policy *p, const struct envelope *env, enum phase phase
 		d->outcome = OUTCOME_WOULD_DENY;
 		d->allow = true;
 	}
+out:
+	uri_free(&rq.uri);
+}
+
+void decide(const struct policy *p, const struct envelope *env, enum phase phase,
+	    struct decision *d)
+{
+	decide_with(p, env, phase, NULL, d);
 }
 
 void decide_error(struct decision *d, enum phase phase, const char *why)

@@ -7,8 +7,8 @@
  *   1. A policy with any problem is refused whole: every problem is reported
  *      as "FILE:LINE:COL: message" and the loaders return NULL, so a policy
  *      with one mistake is never half-applied.
- *   2. Nothing is ignored. A key this version does not implement (profiles,
- *      profile, audit_profile, owner) is an error, because silently dropping a
+ *   2. Nothing is ignored. A key this version does not implement
+ *      (audit_profile, owner) is an error, because silently dropping a
  *      constraint would allow what its author meant to deny. Likewise an action
  *      pattern that matches no action is an error, so a typo in a deny rule
  *      cannot quietly deny nothing, and a user "name" that looks like a pattern
@@ -21,6 +21,13 @@
  *      walks only the rules that can apply to the user.
  *   5. After loading, the policy is never written: policy_match only reads it
  *      and keeps no state, so any number of threads may share one policy.
+ *   6. Profiles (profile.c) are loaded with the same machinery, the built-in
+ *      ones included: their text (profiles_builtin.c) is parsed with every
+ *      policy, so a built-in that does not load fails every load, and a rule's
+ *      profile pointer stays inside the policy it belongs to.
+ *
+ * The primitives profile.c shares with this file (diagnostics, scalars, key
+ * tables, string tables) are declared in loader.h and named ld_*.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,38 +40,25 @@
 
 #include <yaml.h>
 
+#include "loader.h"
 #include "policy.h"
 
 #define POLICY_MAX_BYTES	(4u << 20)	/* larger files are refused unread */
-#define POLICY_MAX_DEPTH	32		/* the language needs 4; later, profiles ~6 */
+#define POLICY_MAX_DEPTH	32		/* the language needs 5 */
 #define POLICY_MAX_ERRORS	100		/* then one "too many errors" line */
-#define POLICY_NAME_MAX		256		/* bytes in a user, group or rule name */
 #define PATTERN_MAX		1024		/* bytes in one action pattern */
 #define PATTERN_MAX_ALTS	1024		/* patterns one {a,b} pattern may become */
 #define PATTERN_MAX_STEPS	(8 * PATTERN_MAX_ALTS)
-#define QUOTE_MAX		64		/* bytes of a value quoted in a message */
-#define QUOTE_BUF		(4 * QUOTE_MAX + 8)
+#define BUILTIN_FILE		"<built-in profiles>"	/* FILE in their messages */
 
 #define DEFAULT_UNAUTHENTICATED	"anonymous"
 #define DEFAULT_OWNER_LABEL	"io.portcullis.owner"
 
 /* ------------------------------------------------------------------------
- * A string table: open addressing, linear probing, keys not owned. Used for
- * the user index (the only table that outlives loading) and, while loading,
- * for group and rule names.
+ * A string table (loader.h): open addressing, linear probing, keys not owned.
+ * Used for the user index (the only table that outlives loading) and, while
+ * loading, for group, rule and profile names.
  */
-
-struct slot {
-	const char *key;	/* NULL: empty slot */
-	size_t len;
-	size_t val;
-};
-
-struct strtab {
-	struct slot *slots;
-	size_t cap;		/* 0 or a power of two */
-	size_t n;
-};
 
 /* FNV-1a. Only the policy's author inserts keys, so flooding is no concern. */
 static size_t
@@ -80,8 +74,8 @@ strhash(const char *s, size_t len)
 	return (size_t)h;
 }
 
-static const struct slot *
-strtab_find(const struct strtab *t, const char *key, size_t len)
+const struct slot *
+ld_strtab_find(const struct strtab *t, const char *key, size_t len)
 {
 	size_t i;
 
@@ -120,13 +114,9 @@ strtab_grow(struct strtab *t)
 	return 0;
 }
 
-/*
- * strtab_put - map KEY (LEN bytes, not copied: it must outlive T) to VAL.
- * Returns 0 when added, 1 when KEY was there already (*old gets its value and
- * nothing changes), -1 when out of memory.
- */
-static int
-strtab_put(struct strtab *t, const char *key, size_t len, size_t val, size_t *old)
+/* ld_strtab_put - see loader.h. */
+int
+ld_strtab_put(struct strtab *t, const char *key, size_t len, size_t val, size_t *old)
 {
 	size_t i;
 
@@ -146,8 +136,8 @@ strtab_put(struct strtab *t, const char *key, size_t len, size_t val, size_t *ol
 	return 0;
 }
 
-static void
-strtab_free(struct strtab *t)
+void
+ld_strtab_free(struct strtab *t)
 {
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
@@ -170,11 +160,15 @@ struct user_entry {
 	struct candidates rules;
 };
 
+/* What struct policy keeps private: the index, and the policy's own copy of
+ * the built-in profiles (rules may point into it). */
 struct policy_index {
 	struct strtab users;	/* name -> position in entries */
 	struct user_entry *entries;
 	size_t nentries, cap;
 	struct candidates anyone;
+	struct profile *builtins;
+	size_t nbuiltins;
 };
 
 /* Append rule RI unless it is already last: rules are added in file order, so
@@ -206,7 +200,7 @@ index_add_user(struct policy_index *x, const char *name, size_t len, uint32_t ri
 	struct user_entry *e;
 	size_t old;
 
-	s = strtab_find(&x->users, name, len);
+	s = ld_strtab_find(&x->users, name, len);
 	if (s != NULL)
 		return candidates_add(&x->entries[s->val].rules, ri);
 	if (x->nentries == x->cap) {
@@ -223,7 +217,7 @@ index_add_user(struct policy_index *x, const char *name, size_t len, uint32_t ri
 	e->name = strndup(name, len);
 	/* The table slot comes last: it must never point at a freed name. */
 	if (e->name == NULL || candidates_add(&e->rules, ri) != 0 ||
-	    strtab_put(&x->users, e->name, len, x->nentries, &old) != 0) {
+	    ld_strtab_put(&x->users, e->name, len, x->nentries, &old) != 0) {
 		free(e->rules.v);
 		free(e->name);
 		return -1;
@@ -245,7 +239,8 @@ index_free(struct policy_index *x)
 	}
 	free(x->entries);
 	free(x->anyone.v);
-	strtab_free(&x->users);
+	ld_strtab_free(&x->users);
+	ld_profiles_free(x->builtins, x->nbuiltins);
 	free(x);
 }
 
@@ -262,29 +257,8 @@ struct note {
 	char *text;
 };
 
-struct loader {
-	const char *file;
-	const char *text;
-	size_t len;
-	yaml_document_t doc;
-	struct policy *p;
-	struct note *notes;
-	size_t nnotes, notecap;
-	size_t errors;			/* counted even when a note cannot be kept */
-	const yaml_node_t *groups;	/* the "groups" mapping */
-	bool groups_broken;		/* "groups" was unusable: skip "undefined group" */
-	struct strtab group_names;	/* group name -> pair index in groups */
-	struct strtab rule_names;	/* rule name -> line of its first definition */
-};
-
 static void vreport(struct loader *ld, unsigned line, unsigned col, const char *fmt,
 		    va_list ap) __attribute__((format(printf, 4, 0)));
-static void diag(struct loader *ld, const yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void diag_at(struct loader *ld, unsigned line, unsigned col, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void diag_file(struct loader *ld, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 static void
 vreport(struct loader *ld, unsigned line, unsigned col, const char *fmt, va_list ap)
@@ -330,8 +304,8 @@ vreport(struct loader *ld, unsigned line, unsigned col, const char *fmt, va_list
 }
 
 /* At node N; libyaml's marks are 0-based. */
-static void
-diag(struct loader *ld, const yaml_node_t *n, const char *fmt, ...)
+void
+ld_diag(struct loader *ld, const yaml_node_t *n, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -342,8 +316,8 @@ diag(struct loader *ld, const yaml_node_t *n, const char *fmt, ...)
 }
 
 /* At a 1-based position. */
-static void
-diag_at(struct loader *ld, unsigned line, unsigned col, const char *fmt, ...)
+void
+ld_diag_at(struct loader *ld, unsigned line, unsigned col, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -352,8 +326,8 @@ diag_at(struct loader *ld, unsigned line, unsigned col, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-diag_file(struct loader *ld, const char *fmt, ...)
+void
+ld_diag_file(struct loader *ld, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -398,13 +372,13 @@ flush_notes(struct loader *ld, struct policy_diag *d)
 }
 
 /*
- * quote - S (LEN bytes, from the policy) as a double-quoted string for a
+ * ld_quote - S (LEN bytes, from the policy) as a double-quoted string for a
  * message, in BUF (QUOTE_BUF bytes): control characters, quotes and
  * backslashes escaped, so that one problem stays one line whatever the
  * policy contains, and anything past QUOTE_MAX bytes elided.
  */
-static const char *
-quote(char *buf, const char *s, size_t len)
+const char *
+ld_quote(char *buf, const char *s, size_t len)
 {
 	size_t i, n = 0, max = len;
 
@@ -461,27 +435,28 @@ yaml_error(struct loader *ld, const yaml_parser_t *y)
 
 	switch (y->error) {
 	case YAML_MEMORY_ERROR:
-		diag_file(ld, "out of memory");
+		ld_diag_file(ld, "out of memory");
 		break;
 	case YAML_READER_ERROR:
 		offset_position(ld, y->problem_offset, &line, &col);
 		if (y->problem_value != -1)
-			diag_at(ld, line, col, "invalid input: %s (0x%02X)", y->problem,
-				(unsigned)y->problem_value);
+			ld_diag_at(ld, line, col, "invalid input: %s (0x%02X)", y->problem,
+				   (unsigned)y->problem_value);
 		else
-			diag_at(ld, line, col, "invalid input: %s", y->problem);
+			ld_diag_at(ld, line, col, "invalid input: %s", y->problem);
 		break;
 	default:
 		line = (unsigned)y->problem_mark.line + 1;
 		col = (unsigned)y->problem_mark.column + 1;
 		if (y->context != NULL)
-			diag_at(ld, line, col, "YAML syntax error: %s (%s at line %u, column %u)",
-				y->problem ? y->problem : "unknown problem", y->context,
-				(unsigned)y->context_mark.line + 1,
-				(unsigned)y->context_mark.column + 1);
+			ld_diag_at(ld, line, col,
+				   "YAML syntax error: %s (%s at line %u, column %u)",
+				   y->problem ? y->problem : "unknown problem", y->context,
+				   (unsigned)y->context_mark.line + 1,
+				   (unsigned)y->context_mark.column + 1);
 		else
-			diag_at(ld, line, col, "YAML syntax error: %s",
-				y->problem ? y->problem : "unknown problem");
+			ld_diag_at(ld, line, col, "YAML syntax error: %s",
+				   y->problem ? y->problem : "unknown problem");
 		break;
 	}
 }
@@ -517,12 +492,12 @@ check_properties(struct loader *ld, const yaml_event_t *ev, const yaml_char_t *a
 
 	/* libyaml allows only [0-9A-Za-z_-] in anchor names: no quoting needed */
 	if (anchor != NULL)
-		diag_at(ld, line, col, "YAML anchors are not supported (&%s): write the value "
-			"out in full", (const char *)anchor);
+		ld_diag_at(ld, line, col, "YAML anchors are not supported (&%s): write the value "
+			   "out in full", (const char *)anchor);
 	if (tag != NULL && !standard_tag((const char *)tag))
-		diag_at(ld, line, col, "YAML tag %s is not supported (only the standard ones, "
-			"such as !!str, are)", quote(q, (const char *)tag,
-						    strlen((const char *)tag)));
+		ld_diag_at(ld, line, col, "YAML tag %s is not supported (only the standard ones, "
+			   "such as !!str, are)",
+			   ld_quote(q, (const char *)tag, strlen((const char *)tag)));
 }
 
 /*
@@ -540,7 +515,7 @@ prescan(struct loader *ld)
 	bool done = false, fatal = false;
 
 	if (!yaml_parser_initialize(&y)) {
-		diag_file(ld, "out of memory");
+		ld_diag_file(ld, "out of memory");
 		return -1;
 	}
 	yaml_parser_set_input_string(&y, (const unsigned char *)ld->text, ld->len);
@@ -556,15 +531,17 @@ prescan(struct loader *ld)
 			break;
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs == 2)
-				diag_at(ld, (unsigned)ev.start_mark.line + 1,
-					(unsigned)ev.start_mark.column + 1,
-					"a second YAML document: a policy file holds exactly one");
+				ld_diag_at(ld, (unsigned)ev.start_mark.line + 1,
+					   (unsigned)ev.start_mark.column + 1,
+					   "a second YAML document: a policy file holds "
+					   "exactly one");
 			break;
 		case YAML_ALIAS_EVENT:
-			diag_at(ld, (unsigned)ev.start_mark.line + 1,
-				(unsigned)ev.start_mark.column + 1,
-				"YAML aliases are not supported (*%s): write the value out in full",
-				(const char *)ev.data.alias.anchor);
+			ld_diag_at(ld, (unsigned)ev.start_mark.line + 1,
+				   (unsigned)ev.start_mark.column + 1,
+				   "YAML aliases are not supported (*%s): write the value "
+				   "out in full",
+				   (const char *)ev.data.alias.anchor);
 			fatal = true;
 			break;
 		case YAML_SCALAR_EVENT:
@@ -579,9 +556,9 @@ prescan(struct loader *ld)
 				check_properties(ld, &ev, ev.data.mapping_start.anchor,
 						 ev.data.mapping_start.tag);
 			if (++depth > POLICY_MAX_DEPTH) {
-				diag_at(ld, (unsigned)ev.start_mark.line + 1,
-					(unsigned)ev.start_mark.column + 1,
-					"nested deeper than %d levels", POLICY_MAX_DEPTH);
+				ld_diag_at(ld, (unsigned)ev.start_mark.line + 1,
+					   (unsigned)ev.start_mark.column + 1,
+					   "nested deeper than %d levels", POLICY_MAX_DEPTH);
 				fatal = done = true;
 			}
 			break;
@@ -598,25 +575,53 @@ prescan(struct loader *ld)
 	return fatal ? -1 : 0;
 }
 
+/*
+ * parse_document - prescan ld->text, then parse it into ld->doc. Returns 0
+ * when there is a document to walk (the caller deletes it), -1 after
+ * reporting why there is none.
+ */
+static int
+parse_document(struct loader *ld)
+{
+	yaml_parser_t y;
+	int rc = 0;
+
+	if (prescan(ld) != 0)
+		return -1;
+	if (!yaml_parser_initialize(&y)) {
+		ld_diag_file(ld, "out of memory");
+		return -1;
+	}
+	yaml_parser_set_input_string(&y, (const unsigned char *)ld->text, ld->len);
+	/* Only the first document: prescan has reported any other. On failure
+	 * libyaml has deleted what it had built. */
+	if (!yaml_parser_load(&y, &ld->doc)) {
+		yaml_error(ld, &y);
+		rc = -1;
+	}
+	yaml_parser_delete(&y);
+	return rc;
+}
+
 /* ------------------------------------------------------------------------
  * Nodes and scalars.
  */
 
-static yaml_node_t *
-node(struct loader *ld, int i)
+yaml_node_t *
+ld_node(struct loader *ld, int i)
 {
 	return yaml_document_get_node(&ld->doc, i);
 }
 
-static const char *
-scalar(const yaml_node_t *n, size_t *len)
+const char *
+ld_scalar(const yaml_node_t *n, size_t *len)
 {
 	*len = n->data.scalar.length;
 	return (const char *)n->data.scalar.value;
 }
 
-static bool
-is(const char *s, size_t len, const char *word)
+bool
+ld_is(const char *s, size_t len, const char *word)
 {
 	return strlen(word) == len && memcmp(s, word, len) == 0;
 }
@@ -625,20 +630,18 @@ static bool
 one_of(const char *s, size_t len, const char *const *words)
 {
 	for (; *words != NULL; words++)
-		if (is(s, len, *words))
+		if (ld_is(s, len, *words))
 			return true;
 	return false;
 }
-
-enum scalar_kind { SK_STRING, SK_NULL, SK_BOOL, SK_NUMBER };
 
 /*
  * What a scalar means: its explicit tag, or for a plain (unquoted) scalar, the
  * YAML 1.2 core schema, since that is what a reader of "true" or "~" expects.
  * libyaml tags every untagged scalar !!str, so quoting is what tells them apart.
  */
-static enum scalar_kind
-scalar_kind(const yaml_node_t *n)
+enum scalar_kind
+ld_scalar_kind(const yaml_node_t *n)
 {
 	static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
 	static const char *const bools[] = {
@@ -655,7 +658,7 @@ scalar_kind(const yaml_node_t *n)
 		return SK_NUMBER;
 	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return SK_STRING;
-	s = scalar(n, &len);
+	s = ld_scalar(n, &len);
 	if (one_of(s, len, nulls))
 		return SK_NULL;
 	if (one_of(s, len, bools))
@@ -671,8 +674,8 @@ scalar_kind(const yaml_node_t *n)
 }
 
 /* What N is, in the words messages use. */
-static const char *
-what(const yaml_node_t *n)
+const char *
+ld_what(const yaml_node_t *n)
 {
 	switch (n->type) {
 	case YAML_MAPPING_NODE:
@@ -680,7 +683,7 @@ what(const yaml_node_t *n)
 	case YAML_SEQUENCE_NODE:
 		return "a sequence";
 	case YAML_SCALAR_NODE:
-		switch (scalar_kind(n)) {
+		switch (ld_scalar_kind(n)) {
 		case SK_NULL:
 			return "null";
 		case SK_BOOL:
@@ -698,26 +701,26 @@ what(const yaml_node_t *n)
 }
 
 /*
- * text - the text of N where a string is expected, or NULL after reporting
+ * ld_text - the text of N where a string is expected, or NULL after reporting
  * "WHAT must be a string, not ...". Numbers are taken as written (a user may
  * well be called 1000); null and booleans are refused, since "users: [~]" or
  * "effect: true" are mistakes, not names.
  */
-static const char *
-text(struct loader *ld, const yaml_node_t *n, const char *what_, size_t *len)
+const char *
+ld_text(struct loader *ld, const yaml_node_t *n, const char *what_, size_t *len)
 {
 	if (n->type == YAML_SCALAR_NODE) {
-		enum scalar_kind k = scalar_kind(n);
+		enum scalar_kind k = ld_scalar_kind(n);
 
 		if (k == SK_STRING || k == SK_NUMBER)
-			return scalar(n, len);
+			return ld_scalar(n, len);
 	}
-	diag(ld, n, "%s must be a string, not %s", what_, what(n));
+	ld_diag(ld, n, "%s must be a string, not %s", what_, ld_what(n));
 	return NULL;
 }
 
-static bool
-has_control(const char *s, size_t len)
+bool
+ld_has_control(const char *s, size_t len)
 {
 	size_t i;
 
@@ -763,6 +766,13 @@ static const struct choice effects[] = {
 static const struct choice modes[] = {
 	{ "enforce", MODE_ENFORCE }, { "dry-run", MODE_DRY_RUN }, { NULL, 0 }
 };
+static const struct choice owners[] = {
+	{ "required", 1 }, { "none", 0 }, { NULL, 0 }
+};
+/* Listings under owner rules: only filtered to the caller's label, or any. */
+static const struct choice owner_lists[] = {
+	{ "filtered", 0 }, { "any", 1 }, { NULL, 0 }
+};
 
 /* The value of one of CHOICES that N names, or -1 after reporting. */
 static int
@@ -773,48 +783,41 @@ choose(struct loader *ld, const yaml_node_t *n, const char *key, const struct ch
 	size_t len;
 	char q[QUOTE_BUF];
 
-	if (n->type == YAML_SCALAR_NODE && scalar_kind(n) == SK_STRING) {
-		s = scalar(n, &len);
+	if (n->type == YAML_SCALAR_NODE && ld_scalar_kind(n) == SK_STRING) {
+		s = ld_scalar(n, &len);
 		for (c = choices; c->name != NULL; c++)
-			if (is(s, len, c->name))
+			if (ld_is(s, len, c->name))
 				return c->value;
-		diag(ld, n, "\"%s\" must be %s or %s, not %s", key, choices[0].name,
-		     choices[1].name, quote(q, s, len));
+		ld_diag(ld, n, "\"%s\" must be %s or %s, not %s", key, choices[0].name,
+			choices[1].name, ld_quote(q, s, len));
 	} else {
-		diag(ld, n, "\"%s\" must be %s or %s, not %s", key, choices[0].name,
-		     choices[1].name, what(n));
+		ld_diag(ld, n, "\"%s\" must be %s or %s, not %s", key, choices[0].name,
+			choices[1].name, ld_what(n));
 	}
 	return -1;
 }
 
 /* ------------------------------------------------------------------------
- * Keys. Each mapping of the language has a table; sort_keys files the pairs
- * of a mapping by it and reports what does not belong.
+ * Keys (loader.h). Each mapping of the language has a table; ld_sort_keys
+ * files the pairs of a mapping by it and reports what does not belong. The
+ * order of a table is the order "valid keys" lists them in.
  */
-
-enum { KEY_REQUIRED = 1, KEY_UNSUPPORTED = 2 };
-
-struct key {
-	const char *name;
-	unsigned flags;
-	const char *missing;	/* KEY_UNSUPPORTED: what is not implemented yet */
-};
 
 enum {
 	TOP_VERSION, TOP_UNAUTHENTICATED, TOP_DEFAULT, TOP_MODE, TOP_OWNER_LABEL,
-	TOP_GROUPS, TOP_RULES, TOP_PROFILES, TOP_NKEYS
+	TOP_OWNER_LIST, TOP_GROUPS, TOP_PROFILES, TOP_RULES, TOP_NKEYS
 };
 
 static const struct key top_keys[TOP_NKEYS] = {
-	[TOP_VERSION] = { "version", KEY_REQUIRED, NULL },
-	[TOP_UNAUTHENTICATED] = { "unauthenticated", 0, NULL },
-	[TOP_DEFAULT] = { "default", 0, NULL },
-	[TOP_MODE] = { "mode", 0, NULL },
-	[TOP_OWNER_LABEL] = { "owner_label", 0, NULL },
-	[TOP_GROUPS] = { "groups", 0, NULL },
-	[TOP_RULES] = { "rules", 0, NULL },
-	[TOP_PROFILES] = { "profiles", KEY_UNSUPPORTED,
-			   "container constraints are not implemented yet" },
+	[TOP_VERSION] = { "version", KEY_REQUIRED, NULL, NULL },
+	[TOP_UNAUTHENTICATED] = { "unauthenticated", 0, NULL, NULL },
+	[TOP_DEFAULT] = { "default", 0, NULL, NULL },
+	[TOP_MODE] = { "mode", 0, NULL, NULL },
+	[TOP_OWNER_LABEL] = { "owner_label", 0, NULL, NULL },
+	[TOP_OWNER_LIST] = { "owner_list", 0, NULL, NULL },
+	[TOP_GROUPS] = { "groups", 0, NULL, NULL },
+	[TOP_PROFILES] = { "profiles", 0, NULL, NULL },
+	[TOP_RULES] = { "rules", 0, NULL, NULL },
 };
 
 enum {
@@ -823,65 +826,57 @@ enum {
 };
 
 static const struct key rule_keys[RULE_NKEYS] = {
-	[RULE_NAME] = { "name", KEY_REQUIRED, NULL },
-	[RULE_USERS] = { "users", KEY_REQUIRED, NULL },
-	[RULE_ACTIONS] = { "actions", KEY_REQUIRED, NULL },
-	[RULE_EFFECT] = { "effect", 0, NULL },
-	[RULE_MODE] = { "mode", 0, NULL },
-	[RULE_PROFILE] = { "profile", KEY_UNSUPPORTED,
-			   "container constraints are not implemented yet" },
+	[RULE_NAME] = { "name", KEY_REQUIRED, NULL, NULL },
+	[RULE_USERS] = { "users", KEY_REQUIRED, NULL, NULL },
+	[RULE_ACTIONS] = { "actions", KEY_REQUIRED, NULL, NULL },
+	[RULE_EFFECT] = { "effect", 0, NULL, NULL },
+	[RULE_MODE] = { "mode", 0, NULL, NULL },
+	[RULE_PROFILE] = { "profile", 0, NULL, NULL },
 	[RULE_AUDIT_PROFILE] = { "audit_profile", KEY_UNSUPPORTED,
-				 "container constraints are not implemented yet" },
-	[RULE_OWNER] = { "owner", KEY_UNSUPPORTED,
-			 "ownership checks are not implemented yet" },
+				 "audit profiles are not implemented yet", NULL },
+	[RULE_OWNER] = { "owner", 0, NULL, NULL },
 };
 
-#define KEYS_MAX 16	/* rows in the largest table */
 _Static_assert((int)TOP_NKEYS <= KEYS_MAX && (int)RULE_NKEYS <= KEYS_MAX, "KEYS_MAX");
 
-/*
- * sort_keys - file the pairs of mapping MAP by TABLE (NKEYS rows): VALUES[k]
- * is the value of key k, or NULL when absent or unusable. Reports keys that
- * are not strings, unknown, unsupported or repeated, and required keys that
- * are missing (at MAP). WHERE ("" or " in a rule") completes "unknown key".
- */
-static void
-sort_keys(struct loader *ld, const yaml_node_t *map, const struct key *table, size_t nkeys,
-	  const char *where, yaml_node_t **values)
+/* ld_sort_keys - see loader.h. */
+void
+ld_sort_keys(struct loader *ld, const yaml_node_t *map, const struct key *table, size_t nkeys,
+	     const char *where, yaml_node_t **values)
 {
 	const yaml_node_t *keys[KEYS_MAX] = { 0 };
 	const yaml_node_pair_t *pair;
-	char valid[256], q[QUOTE_BUF];
+	char valid[512], q[QUOTE_BUF];
 	size_t i, len, n = 0;
 	const char *s;
 
 	for (i = 0; i < nkeys; i++)
 		values[i] = NULL;
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
-		yaml_node_t *k = node(ld, pair->key), *v = node(ld, pair->value);
+		yaml_node_t *k = ld_node(ld, pair->key), *v = ld_node(ld, pair->value);
 
 		if (k->type != YAML_SCALAR_NODE) {
-			diag(ld, k, "a key must be a string, not %s", what(k));
+			ld_diag(ld, k, "a key must be a string, not %s", ld_what(k));
 			continue;
 		}
-		s = scalar(k, &len);
-		for (i = 0; i < nkeys && !is(s, len, table[i].name); i++)
+		s = ld_scalar(k, &len);
+		for (i = 0; i < nkeys && !ld_is(s, len, table[i].name); i++)
 			;
 		if (i == nkeys) {
 			for (i = 0, n = 0; i < nkeys; i++)
 				if (!(table[i].flags & KEY_UNSUPPORTED))
 					n += (size_t)snprintf(valid + n, sizeof(valid) - n, "%s%s",
 							      n ? ", " : "", table[i].name);
-			diag(ld, k, "unknown key %s%s (valid keys: %s)", quote(q, s, len), where,
-			     valid);
+			ld_diag(ld, k, "unknown key %s%s (valid keys: %s)", ld_quote(q, s, len),
+				where, valid);
 		} else if (keys[i] != NULL) {
-			diag(ld, k, "duplicate key \"%s\" (first at line %u)", table[i].name,
-			     (unsigned)keys[i]->start_mark.line + 1);
+			ld_diag(ld, k, "duplicate key \"%s\" (first at line %u)", table[i].name,
+				(unsigned)keys[i]->start_mark.line + 1);
 		} else if (table[i].flags & KEY_UNSUPPORTED) {
 			keys[i] = k;
-			diag(ld, k, "\"%s\" is not supported by this version of portcullis (%s); "
-			     "refusing to load a policy whose constraints would be ignored",
-			     table[i].name, table[i].missing);
+			ld_diag(ld, k, "\"%s\" is not supported by this version of portcullis "
+				"(%s); refusing to load a policy whose constraints would be "
+				"ignored", table[i].name, table[i].missing);
 		} else {
 			keys[i] = k;
 			values[i] = v;
@@ -889,7 +884,7 @@ sort_keys(struct loader *ld, const yaml_node_t *map, const struct key *table, si
 	}
 	for (i = 0; i < nkeys; i++)
 		if ((table[i].flags & KEY_REQUIRED) && keys[i] == NULL)
-			diag(ld, map, "missing required key \"%s\"", table[i].name);
+			ld_diag(ld, map, "missing required key \"%s\"", table[i].name);
 }
 
 /* ------------------------------------------------------------------------
@@ -907,50 +902,52 @@ load_groups(struct loader *ld, const yaml_node_t *map)
 	int rc;
 
 	if (map->type != YAML_MAPPING_NODE) {
-		diag(ld, map, "\"groups\" must be a mapping of group names to lists of user "
-		     "names, not %s", what(map));
+		ld_diag(ld, map, "\"groups\" must be a mapping of group names to lists of user "
+			"names, not %s", ld_what(map));
 		ld->groups_broken = true;
 		return;
 	}
 	ld->groups = map;
 	for (pair = map->data.mapping.pairs.start, i = 0; pair < map->data.mapping.pairs.top;
 	     pair++, i++) {
-		yaml_node_t *k = node(ld, pair->key), *v = node(ld, pair->value);
+		yaml_node_t *k = ld_node(ld, pair->key), *v = ld_node(ld, pair->value);
 
-		s = text(ld, k, "a group name", &len);
+		s = ld_text(ld, k, "a group name", &len);
 		if (s == NULL)
 			continue;
 		why = name_problem(s, len);
 		if (why != NULL) {
-			diag(ld, k, "invalid group name %s: %s", quote(q, s, len), why);
+			ld_diag(ld, k, "invalid group name %s: %s", ld_quote(q, s, len), why);
 			continue;
 		}
-		rc = strtab_put(&ld->group_names, s, len, i, &old);
+		rc = ld_strtab_put(&ld->group_names, s, len, i, &old);
 		if (rc < 0) {
-			diag_file(ld, "out of memory");
+			ld_diag_file(ld, "out of memory");
 			return;
 		}
 		if (rc > 0) {
-			diag(ld, k, "duplicate key %s (first at line %u)", quote(q, s, len),
-			     (unsigned)node(ld, map->data.mapping.pairs.start[old].key)->start_mark.line + 1);
+			ld_diag(ld, k, "duplicate key %s (first at line %u)", ld_quote(q, s, len),
+				(unsigned)ld_node(ld, map->data.mapping.pairs.start[old].key)
+					->start_mark.line + 1);
 			continue;
 		}
 		if (v->type != YAML_SEQUENCE_NODE) {
-			diag(ld, v, "group %s must be a sequence of user names, e.g. [alice, bob], "
-			     "not %s", quote(q, s, len), what(v));
+			ld_diag(ld, v, "group %s must be a sequence of user names, "
+				"e.g. [alice, bob], not %s", ld_quote(q, s, len), ld_what(v));
 			continue;
 		}
 		for (item = v->data.sequence.items.start; item < v->data.sequence.items.top;
 		     item++) {
-			yaml_node_t *m = node(ld, *item);
-			const char *u = text(ld, m, "a group member", &len);
+			yaml_node_t *m = ld_node(ld, *item);
+			const char *u = ld_text(ld, m, "a group member", &len);
 
 			if (u == NULL)
 				continue;
 			why = u[0] == '@' ? "a group lists users, not other groups" :
 			      name_problem(u, len);
 			if (why != NULL)
-				diag(ld, m, "invalid user name %s: %s", quote(q, u, len), why);
+				ld_diag(ld, m, "invalid user name %s: %s", ld_quote(q, u, len),
+					why);
 		}
 	}
 }
@@ -959,7 +956,7 @@ load_groups(struct loader *ld, const yaml_node_t *map)
 static int
 index_group(struct loader *ld, size_t pi, uint32_t ri)
 {
-	const yaml_node_t *seq = node(ld, ld->groups->data.mapping.pairs.start[pi].value);
+	const yaml_node_t *seq = ld_node(ld, ld->groups->data.mapping.pairs.start[pi].value);
 	const yaml_node_item_t *item;
 	const char *s;
 	size_t len;
@@ -967,11 +964,11 @@ index_group(struct loader *ld, size_t pi, uint32_t ri)
 	if (seq->type != YAML_SEQUENCE_NODE)
 		return 0;	/* reported by load_groups */
 	for (item = seq->data.sequence.items.start; item < seq->data.sequence.items.top; item++) {
-		const yaml_node_t *m = node(ld, *item);
+		const yaml_node_t *m = ld_node(ld, *item);
 
 		if (m->type != YAML_SCALAR_NODE)
 			continue;
-		s = scalar(m, &len);
+		s = ld_scalar(m, &len);
 		if (name_problem(s, len) != NULL)
 			continue;
 		if (index_add_user(ld->p->index, s, len, ri) != 0)
@@ -992,50 +989,50 @@ load_users(struct loader *ld, const yaml_node_t *seq, uint32_t ri)
 	int rc = 0;
 
 	if (seq->type != YAML_SEQUENCE_NODE) {
-		diag(ld, seq, "\"users\" must be a sequence, e.g. [alice, \"@admins\"], not %s",
-		     what(seq));
+		ld_diag(ld, seq, "\"users\" must be a sequence, e.g. [alice, \"@admins\"], not %s",
+			ld_what(seq));
 		return;
 	}
 	if (seq->data.sequence.items.start == seq->data.sequence.items.top) {
-		diag(ld, seq, "\"users\" is empty: a rule must name at least one user, "
-		     "@group or \"*\"");
+		ld_diag(ld, seq, "\"users\" is empty: a rule must name at least one user, "
+			"@group or \"*\"");
 		return;
 	}
 	/* With "*" the rule is a candidate for everyone: indexing its names too
 	 * would only make policy_match test it twice. */
 	for (item = seq->data.sequence.items.start; item < seq->data.sequence.items.top; item++) {
-		const yaml_node_t *u = node(ld, *item);
+		const yaml_node_t *u = ld_node(ld, *item);
 
 		if (u->type == YAML_SCALAR_NODE && u->data.scalar.length == 1 &&
 		    u->data.scalar.value[0] == '*')
 			anyone = true;
 	}
 	for (item = seq->data.sequence.items.start; item < seq->data.sequence.items.top; item++) {
-		const yaml_node_t *u = node(ld, *item);
+		const yaml_node_t *u = ld_node(ld, *item);
 
-		s = text(ld, u, "an entry of \"users\"", &len);
-		if (s == NULL || is(s, len, "*"))
+		s = ld_text(ld, u, "an entry of \"users\"", &len);
+		if (s == NULL || ld_is(s, len, "*"))
 			continue;
 		if (s[0] == '@') {
-			g = strtab_find(&ld->group_names, s + 1, len - 1);
+			g = ld_strtab_find(&ld->group_names, s + 1, len - 1);
 			if (len == 1)
-				diag(ld, u, "\"@\" must be followed by a group name");
+				ld_diag(ld, u, "\"@\" must be followed by a group name");
 			else if (g == NULL && !ld->groups_broken)
-				diag(ld, u, "undefined group %s", quote(q, s + 1, len - 1));
+				ld_diag(ld, u, "undefined group %s", ld_quote(q, s + 1, len - 1));
 			else if (g != NULL && !anyone)
 				rc |= index_group(ld, g->val, ri);
 			continue;
 		}
 		why = name_problem(s, len);
 		if (why != NULL)
-			diag(ld, u, "invalid user name %s: %s", quote(q, s, len), why);
+			ld_diag(ld, u, "invalid user name %s: %s", ld_quote(q, s, len), why);
 		else if (!anyone)
 			rc |= index_add_user(ld->p->index, s, len, ri);
 	}
 	if (anyone)
 		rc |= candidates_add(&ld->p->index->anyone, ri);
 	if (rc != 0)
-		diag_file(ld, "out of memory");
+		ld_diag_file(ld, "out of memory");
 }
 
 struct expansion {
@@ -1172,31 +1169,32 @@ load_pattern(struct loader *ld, const yaml_node_t *n, struct rule *r)
 	size_t len, i;
 	int rc;
 
-	pat = text(ld, n, "an action pattern", &len);
+	pat = ld_text(ld, n, "an action pattern", &len);
 	if (pat == NULL)
 		return;
 	if (len == 0) {
-		diag(ld, n, "empty action pattern");
+		ld_diag(ld, n, "empty action pattern");
 		return;
 	}
 	if (len > PATTERN_MAX) {
-		diag(ld, n, "action pattern is longer than %d bytes", PATTERN_MAX);
+		ld_diag(ld, n, "action pattern is longer than %d bytes", PATTERN_MAX);
 		return;
 	}
-	if (has_control(pat, len)) {
-		diag(ld, n, "action pattern %s contains a control character", quote(q, pat, len));
+	if (ld_has_control(pat, len)) {
+		ld_diag(ld, n, "action pattern %s contains a control character",
+			ld_quote(q, pat, len));
 		return;
 	}
 	if (!braces_balanced(pat)) {
-		diag(ld, n, "unbalanced braces in action pattern %s", quote(q, pat, len));
+		ld_diag(ld, n, "unbalanced braces in action pattern %s", ld_quote(q, pat, len));
 		return;
 	}
 	rc = expand(&e, pat);
 	if (rc < 0) {
-		diag_file(ld, "out of memory");
+		ld_diag_file(ld, "out of memory");
 	} else if (rc > 0) {
-		diag(ld, n, "action pattern %s expands to more than %d alternatives",
-		     quote(q, pat, len), PATTERN_MAX_ALTS);
+		ld_diag(ld, n, "action pattern %s expands to more than %d alternatives",
+			ld_quote(q, pat, len), PATTERN_MAX_ALTS);
 	} else {
 		/* Each alternative must match: "Image{List,Inspekt}" is a typo even
 		 * though the pattern as a whole matches ImageList. */
@@ -1204,11 +1202,12 @@ load_pattern(struct loader *ld, const yaml_node_t *n, struct rule *r)
 			if (match_actions(e.v[i], r->actions) > 0)
 				continue;
 			if (strcmp(e.v[i], pat) == 0)
-				diag(ld, n, "unknown action %s (matches no action)",
-				     quote(q, pat, len));
+				ld_diag(ld, n, "unknown action %s (matches no action)",
+					ld_quote(q, pat, len));
 			else
-				diag(ld, n, "unknown action %s in %s (matches no action)",
-				     quote(q, e.v[i], strlen(e.v[i])), quote(q2, pat, len));
+				ld_diag(ld, n, "unknown action %s in %s (matches no action)",
+					ld_quote(q, e.v[i], strlen(e.v[i])),
+					ld_quote(q2, pat, len));
 		}
 	}
 	expansion_free(&e);
@@ -1220,17 +1219,17 @@ load_actions(struct loader *ld, const yaml_node_t *seq, struct rule *r)
 	const yaml_node_item_t *item;
 
 	if (seq->type != YAML_SEQUENCE_NODE) {
-		diag(ld, seq, "\"actions\" must be a sequence, e.g. [\"Container*\"], not %s",
-		     what(seq));
+		ld_diag(ld, seq, "\"actions\" must be a sequence, e.g. [\"Container*\"], not %s",
+			ld_what(seq));
 		return;
 	}
 	if (seq->data.sequence.items.start == seq->data.sequence.items.top) {
-		diag(ld, seq, "\"actions\" is empty: a rule must name at least one action "
-		     "pattern (\"*\" for all)");
+		ld_diag(ld, seq, "\"actions\" is empty: a rule must name at least one action "
+			"pattern (\"*\" for all)");
 		return;
 	}
 	for (item = seq->data.sequence.items.start; item < seq->data.sequence.items.top; item++)
-		load_pattern(ld, node(ld, *item), r);
+		load_pattern(ld, ld_node(ld, *item), r);
 }
 
 /* ------------------------------------------------------------------------
@@ -1245,28 +1244,29 @@ load_rule_name(struct loader *ld, const yaml_node_t *n, struct rule *r)
 	char q[QUOTE_BUF];
 	int rc;
 
-	s = text(ld, n, "\"name\"", &len);
+	s = ld_text(ld, n, "\"name\"", &len);
 	if (s == NULL)
 		return;
 	if (len == 0) {
-		diag(ld, n, "\"name\" must not be empty");
+		ld_diag(ld, n, "\"name\" must not be empty");
 		return;
 	}
 	if (len > POLICY_NAME_MAX) {
-		diag(ld, n, "\"name\" is longer than %d bytes", POLICY_NAME_MAX);
+		ld_diag(ld, n, "\"name\" is longer than %d bytes", POLICY_NAME_MAX);
 		return;
 	}
 	/* The name is quoted in 403 messages and audit records. */
-	if (has_control(s, len)) {
-		diag(ld, n, "rule name %s contains a control character", quote(q, s, len));
+	if (ld_has_control(s, len)) {
+		ld_diag(ld, n, "rule name %s contains a control character", ld_quote(q, s, len));
 		return;
 	}
-	rc = strtab_put(&ld->rule_names, s, len, n->start_mark.line + 1, &old);
+	rc = ld_strtab_put(&ld->rule_names, s, len, n->start_mark.line + 1, &old);
 	if (rc > 0)
-		diag(ld, n, "duplicate rule name %s (first at line %zu)", quote(q, s, len), old);
+		ld_diag(ld, n, "duplicate rule name %s (first at line %zu)", ld_quote(q, s, len),
+			old);
 	r->name = strndup(s, len);
 	if (rc < 0 || r->name == NULL)
-		diag_file(ld, "out of memory");
+		ld_diag_file(ld, "out of memory");
 }
 
 static void
@@ -1280,11 +1280,11 @@ load_rule(struct loader *ld, const yaml_node_t *m, struct rule *r, uint32_t ri)
 	r->effect = EFFECT_ALLOW;
 	r->mode = ld->p->mode;
 	if (m->type != YAML_MAPPING_NODE) {
-		diag(ld, m, "a rule must be a mapping (name, users, actions, ...), not %s",
-		     what(m));
+		ld_diag(ld, m, "a rule must be a mapping (name, users, actions, ...), not %s",
+			ld_what(m));
 		return;
 	}
-	sort_keys(ld, m, rule_keys, RULE_NKEYS, " in a rule", v);
+	ld_sort_keys(ld, m, rule_keys, RULE_NKEYS, " in a rule", v);
 	if (v[RULE_NAME] != NULL)
 		load_rule_name(ld, v[RULE_NAME], r);
 	if (v[RULE_EFFECT] != NULL && (c = choose(ld, v[RULE_EFFECT], "effect", effects)) >= 0)
@@ -1295,6 +1295,20 @@ load_rule(struct loader *ld, const yaml_node_t *m, struct rule *r, uint32_t ri)
 		load_actions(ld, v[RULE_ACTIONS], r);
 	if (v[RULE_USERS] != NULL)
 		load_users(ld, v[RULE_USERS], ri);
+	if (v[RULE_OWNER] != NULL && (c = choose(ld, v[RULE_OWNER], "owner", owners)) >= 0) {
+		r->owner_required = c == 1;
+		if (r->owner_required && v[RULE_EFFECT] != NULL && r->effect == EFFECT_DENY)
+			ld_diag(ld, v[RULE_OWNER], "\"owner\" has no effect in a rule with "
+				"\"effect: deny\"; remove one of them");
+	}
+	if (v[RULE_PROFILE] != NULL) {
+		r->profile = ld_rule_profile(ld, v[RULE_PROFILE]);
+		/* A deny rule denies whatever the request holds: its profile
+		 * would be ignored, and nothing is. */
+		if (v[RULE_EFFECT] != NULL && r->effect == EFFECT_DENY)
+			ld_diag(ld, v[RULE_PROFILE], "\"profile\" has no effect in a rule with "
+				"\"effect: deny\"; remove one of them");
+	}
 }
 
 static void
@@ -1305,7 +1319,7 @@ load_rules(struct loader *ld, const yaml_node_t *seq)
 	size_t n;
 
 	if (seq->type != YAML_SEQUENCE_NODE) {
-		diag(ld, seq, "\"rules\" must be a sequence of rules, not %s", what(seq));
+		ld_diag(ld, seq, "\"rules\" must be a sequence of rules, not %s", ld_what(seq));
 		return;
 	}
 	n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
@@ -1313,12 +1327,12 @@ load_rules(struct loader *ld, const yaml_node_t *seq)
 		return;
 	p->rules = calloc(n, sizeof(*p->rules));
 	if (p->rules == NULL) {
-		diag_file(ld, "out of memory");
+		ld_diag_file(ld, "out of memory");
 		return;
 	}
 	for (item = seq->data.sequence.items.start; item < seq->data.sequence.items.top; item++) {
 		/* counted even when broken, so that policy_free frees its name */
-		load_rule(ld, node(ld, *item), &p->rules[p->nrules], (uint32_t)p->nrules);
+		load_rule(ld, ld_node(ld, *item), &p->rules[p->nrules], (uint32_t)p->nrules);
 		p->nrules++;
 	}
 }
@@ -1333,17 +1347,17 @@ load_user_name(struct loader *ld, const yaml_node_t *n, const char *key, char **
 	char *copy;
 
 	snprintf(w, sizeof(w), "\"%s\"", key);
-	s = text(ld, n, w, &len);
+	s = ld_text(ld, n, w, &len);
 	if (s == NULL)
 		return;
 	why = name_problem(s, len);
 	if (why != NULL) {
-		diag(ld, n, "invalid user name %s: %s", quote(q, s, len), why);
+		ld_diag(ld, n, "invalid user name %s: %s", ld_quote(q, s, len), why);
 		return;
 	}
 	copy = strndup(s, len);
 	if (copy == NULL) {
-		diag_file(ld, "out of memory");
+		ld_diag_file(ld, "out of memory");
 		return;
 	}
 	free(*dst);
@@ -1357,23 +1371,62 @@ load_owner_label(struct loader *ld, const yaml_node_t *n)
 	size_t len, i;
 	char *copy;
 
-	s = text(ld, n, "\"owner_label\"", &len);
+	s = ld_text(ld, n, "\"owner_label\"", &len);
 	if (s == NULL)
 		return;
 	for (i = 0; i < len && (unsigned char)s[i] > ' ' && s[i] != 0x7f; i++)
 		;
 	if (len == 0 || len > POLICY_NAME_MAX || i < len) {
-		diag(ld, n, "\"owner_label\" must be a label key: 1 to %d bytes, without "
-		     "whitespace or control characters", POLICY_NAME_MAX);
+		ld_diag(ld, n, "\"owner_label\" must be a label key: 1 to %d bytes, without "
+			"whitespace or control characters", POLICY_NAME_MAX);
 		return;
 	}
 	copy = strndup(s, len);
 	if (copy == NULL) {
-		diag_file(ld, "out of memory");
+		ld_diag_file(ld, "out of memory");
 		return;
 	}
 	free(ld->p->owner_label);
 	ld->p->owner_label = copy;
+}
+
+/*
+ * load_builtins - load the built-in profiles (profiles_builtin.c) for this
+ * policy, with a loader of their own: their positions are in their own text,
+ * and they are part of portcullis, not of the policy. A problem in them is a
+ * bug; it fails every load, each line prefixed to say so.
+ */
+static void
+load_builtins(struct loader *ld)
+{
+	struct policy_index *x = ld->p->index;
+	const yaml_node_t *root;
+	struct loader b;
+	size_t i;
+
+	memset(&b, 0, sizeof(b));
+	b.file = BUILTIN_FILE;
+	b.text = ld_builtin_profiles;
+	b.len = ld_builtin_profiles_len;
+	b.builtin = true;
+	if (parse_document(&b) == 0) {
+		root = yaml_document_get_root_node(&b.doc);
+		if (root != NULL)
+			ld_load_profiles(&b, root);
+		else
+			ld_diag_at(&b, 1, 1, "no built-in profiles");
+		yaml_document_delete(&b.doc);
+	}
+	x->builtins = b.profiles;
+	x->nbuiltins = b.nprofiles;
+	ld->builtins = b.profiles;
+	ld->nbuiltins = b.nprofiles;
+	for (i = 0; i < b.nnotes; i++)
+		ld_diag_file(ld, "bug: a built-in profile does not load: %s", b.notes[i].text);
+	if (b.errors > 0 && b.nnotes == 0)
+		ld_diag_file(ld, "bug: the built-in profiles do not load");
+	ld_strtab_free(&b.profile_names);
+	flush_notes(&b, NULL);
 }
 
 static void
@@ -1386,22 +1439,22 @@ load_top(struct loader *ld, const yaml_node_t *root)
 	int c;
 
 	if (root == NULL) {
-		diag_at(ld, 1, 1, "empty policy: expected a mapping with \"version: 1\"");
+		ld_diag_at(ld, 1, 1, "empty policy: expected a mapping with \"version: 1\"");
 		return;
 	}
 	if (root->type != YAML_MAPPING_NODE) {
-		diag(ld, root, "a policy must be a mapping (version, rules, ...), not %s",
-		     what(root));
+		ld_diag(ld, root, "a policy must be a mapping (version, rules, ...), not %s",
+			ld_what(root));
 		return;
 	}
-	sort_keys(ld, root, top_keys, TOP_NKEYS, "", v);
+	ld_sort_keys(ld, root, top_keys, TOP_NKEYS, "", v);
 	if (v[TOP_VERSION] != NULL) {
 		if (v[TOP_VERSION]->type != YAML_SCALAR_NODE)
-			diag(ld, v[TOP_VERSION], "\"version\" must be 1, not %s",
-			     what(v[TOP_VERSION]));
-		else if (s = scalar(v[TOP_VERSION], &len), !is(s, len, "1"))
-			diag(ld, v[TOP_VERSION], "unsupported policy version %s: this version "
-			     "of portcullis reads version 1", quote(q, s, len));
+			ld_diag(ld, v[TOP_VERSION], "\"version\" must be 1, not %s",
+				ld_what(v[TOP_VERSION]));
+		else if (s = ld_scalar(v[TOP_VERSION], &len), !ld_is(s, len, "1"))
+			ld_diag(ld, v[TOP_VERSION], "unsupported policy version %s: this version "
+				"of portcullis reads version 1", ld_quote(q, s, len));
 	}
 	if (v[TOP_UNAUTHENTICATED] != NULL)
 		load_user_name(ld, v[TOP_UNAUTHENTICATED], "unauthenticated",
@@ -1412,9 +1465,19 @@ load_top(struct loader *ld, const yaml_node_t *root)
 		ld->p->mode = (enum mode)c;
 	if (v[TOP_OWNER_LABEL] != NULL)
 		load_owner_label(ld, v[TOP_OWNER_LABEL]);
-	/* Groups before rules, wherever they are in the file: rules refer to them. */
+	if (v[TOP_OWNER_LIST] != NULL &&
+	    (c = choose(ld, v[TOP_OWNER_LIST], "owner_list", owner_lists)) >= 0)
+		ld->p->owner_list_any = c == 1;
+	/* Groups and profiles before rules, wherever they are in the file: rules
+	 * refer to them. The built-in profiles first: profiles may extend them. */
 	if (v[TOP_GROUPS] != NULL)
 		load_groups(ld, v[TOP_GROUPS]);
+	load_builtins(ld);
+	if (v[TOP_PROFILES] != NULL) {
+		ld_load_profiles(ld, v[TOP_PROFILES]);
+		ld->p->profiles = ld->profiles;
+		ld->p->nprofiles = ld->nprofiles;
+	}
 	if (v[TOP_RULES] != NULL)
 		load_rules(ld, v[TOP_RULES]);
 }
@@ -1450,7 +1513,6 @@ struct policy *
 policy_load_buffer(const char *name, const char *text_, size_t len, struct policy_diag *d)
 {
 	struct loader ld;
-	yaml_parser_t y;
 	bool have_doc = false;
 	struct policy *p = NULL;
 
@@ -1459,27 +1521,15 @@ policy_load_buffer(const char *name, const char *text_, size_t len, struct polic
 	ld.text = text_ != NULL ? text_ : "";
 	ld.len = text_ != NULL ? len : 0;
 	if (ld.len > POLICY_MAX_BYTES) {
-		diag_file(&ld, "policy is larger than 4 MiB; refusing to load it");
+		ld_diag_file(&ld, "policy is larger than 4 MiB; refusing to load it");
 		goto out;
 	}
-	if (prescan(&ld) != 0)
+	if (parse_document(&ld) != 0)
 		goto out;
-	if (!yaml_parser_initialize(&y)) {
-		diag_file(&ld, "out of memory");
-		goto out;
-	}
-	yaml_parser_set_input_string(&y, (const unsigned char *)ld.text, ld.len);
-	/* Only the first document: prescan has reported any other. */
-	if (yaml_parser_load(&y, &ld.doc))
-		have_doc = true;
-	else
-		yaml_error(&ld, &y);
-	yaml_parser_delete(&y);
-	if (!have_doc)
-		goto out;
+	have_doc = true;
 	ld.p = policy_new(ld.file);
 	if (ld.p == NULL) {
-		diag_file(&ld, "out of memory");
+		ld_diag_file(&ld, "out of memory");
 		goto out;
 	}
 	load_top(&ld, yaml_document_get_root_node(&ld.doc));
@@ -1491,8 +1541,9 @@ out:
 	policy_free(ld.p);
 	if (have_doc)
 		yaml_document_delete(&ld.doc);
-	strtab_free(&ld.group_names);
-	strtab_free(&ld.rule_names);
+	ld_strtab_free(&ld.group_names);
+	ld_strtab_free(&ld.rule_names);
+	ld_strtab_free(&ld.profile_names);
 	flush_notes(&ld, d);
 	return p;
 }
@@ -1511,7 +1562,7 @@ policy_load(const char *path, struct policy_diag *d)
 	ld.file = path;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		diag_file(&ld, "cannot open: %s", strerror_r(errno, ebuf, sizeof(ebuf)));
+		ld_diag_file(&ld, "cannot open: %s", strerror_r(errno, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	/* Read one byte past the limit to tell "exactly 4 MiB" from "more". */
@@ -1522,7 +1573,7 @@ policy_load(const char *path, struct policy_diag *d)
 				cap = POLICY_MAX_BYTES + 1;
 			nbuf = realloc(buf, cap);
 			if (nbuf == NULL) {
-				diag_file(&ld, "out of memory");
+				ld_diag_file(&ld, "out of memory");
 				goto out;
 			}
 			buf = nbuf;
@@ -1531,14 +1582,14 @@ policy_load(const char *path, struct policy_diag *d)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			diag_file(&ld, "cannot read: %s", strerror_r(errno, ebuf, sizeof(ebuf)));
+			ld_diag_file(&ld, "cannot read: %s", strerror_r(errno, ebuf, sizeof(ebuf)));
 			goto out;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 		if (len > POLICY_MAX_BYTES) {
-			diag_file(&ld, "policy is larger than 4 MiB; refusing to load it");
+			ld_diag_file(&ld, "policy is larger than 4 MiB; refusing to load it");
 			goto out;
 		}
 	}
@@ -1561,6 +1612,8 @@ policy_free(struct policy *p)
 	for (i = 0; i < p->nrules; i++)
 		free(p->rules[i].name);
 	free(p->rules);
+	/* after the rules, which point into them */
+	ld_profiles_free(p->profiles, p->nprofiles);
 	index_free(p->index);
 	free(p->file);
 	free(p->unauthenticated);
@@ -1600,7 +1653,7 @@ policy_match(const struct policy *p, const char *user, enum action a)
 	if (p == NULL || p->index == NULL || user == NULL ||
 	    (int)a <= ACTION_NONE || a >= ACTION_COUNT)
 		return NULL;
-	s = strtab_find(&p->index->users, user, strlen(user));
+	s = ld_strtab_find(&p->index->users, user, strlen(user));
 	if (s != NULL)
 		own = &p->index->entries[s->val].rules;
 	any = &p->index->anyone;

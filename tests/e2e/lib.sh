@@ -189,10 +189,12 @@ extendedKeyUsage=clientAuth"
 _pc_plugin_up() { [ -S "$PC_PLUGIN_SOCK" ] || { pc_alive "$PC_PLUGIN_PID" || return 0; return 1; }; }
 
 # pc_start_plugin POLICY: start the plugin on a copy of POLICY and register it.
+# Extra serve options come from the array PC_PLUGIN_ARGS.
+PC_PLUGIN_ARGS=()
 pc_start_plugin() {
 	cp "$1" "$PC_POLICY"
 	"$PC_BIN" serve --policy "$PC_POLICY" --socket "$PC_PLUGIN_SOCK" \
-		--audit-log "$PC_AUDIT" >>"$PC_DIR/plugin.log" 2>&1 &
+		--audit-log "$PC_AUDIT" "${PC_PLUGIN_ARGS[@]}" >>"$PC_DIR/plugin.log" 2>&1 &
 	PC_PLUGIN_PID=$!
 	pc_wait_until 10 _pc_plugin_up || pc_die "plugin socket did not appear within 10 s:
 $(tail -n 20 "$PC_DIR/plugin.log")"

@@ -15,179 +15,11 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/e2e/lib.sh
 . "$HERE/lib.sh"
+# shellcheck source=tests/e2e/assert.sh
+. "$HERE/assert.sh"
 POLICIES=$HERE/policies
 
-PASSED=0
-FAILED=0
-WHY=""
-OUT=""
-CODE=""
 CREATE_BODY='{"Image":"bb:latest","Cmd":["/bin/true"],"HostConfig":{"NetworkMode":"none"}}'
-
-# --- reporting -------------------------------------------------------------------
-
-# flat TEXT: one line, at most 700 characters, for a `not ok` detail.
-flat() {
-	local s
-	s=$(printf '%s' "$*" | tr '\n\t' '  ' | tr -s ' ')
-	[ "${#s}" -le 700 ] || s="${s:0:700}..."
-	printf '%s' "$s"
-}
-
-summary() { echo "$PASSED passed, $FAILED failed"; }
-
-# A setup failure ends the run, but still as a `not ok` line and the summary.
-pc_die() {
-	if [ "$BASHPID" != $$ ]; then
-		printf 'error: %s\n' "$*" >&2
-		exit 1
-	fi
-	echo "not ok - the private dockerd with the plugin is set up: $(printf '%s' "$*" | tr '\n\t' '  ' | tr -s ' ')"
-	FAILED=$((FAILED + 1))
-	summary
-	exit 1
-}
-
-# t NAME FUNCTION: run one case; the function returns non-zero with WHY set.
-t() {
-	local name=$1
-	shift
-	WHY=""
-	if "$@"; then
-		echo "ok - $name"
-		PASSED=$((PASSED + 1))
-	else
-		echo "not ok - $name: ${WHY:-failed}"
-		FAILED=$((FAILED + 1))
-	fi
-}
-
-# --- assertions (each sets WHY and returns 1 on failure) ---------------------------
-
-# succeeds DESC CMD...: CMD exits 0; its output is in OUT.
-succeeds() {
-	local desc=$1 rc=0
-	shift
-	OUT=$("$@" 2>&1) || rc=$?
-	[ "$rc" = 0 ] && return 0
-	WHY="$desc: exit $rc: $(flat "$OUT")"
-	return 1
-}
-
-# fails DESC CMD...: CMD exits non-zero; its output is in OUT.
-fails() {
-	local desc=$1 rc=0
-	shift
-	OUT=$("$@" 2>&1) || rc=$?
-	[ "$rc" != 0 ] && return 0
-	WHY="$desc: expected a failure, got exit 0: $(flat "$OUT")"
-	return 1
-}
-
-# has DESC TEXT...: OUT contains every TEXT (fixed strings).
-has() {
-	local desc=$1 s
-	shift
-	for s in "$@"; do
-		if [[ "$OUT" != *"$s"* ]]; then
-			WHY="$desc: expected '$s' in: $(flat "$OUT")"
-			return 1
-		fi
-	done
-}
-
-lacks() {
-	local desc=$1 s
-	shift
-	for s in "$@"; do
-		if [[ "$OUT" == *"$s"* ]]; then
-			WHY="$desc: did not expect '$s' in: $(flat "$OUT")"
-			return 1
-		fi
-	done
-}
-
-# http USER METHOD TARGET [CURL-ARGS...]: one request over TLS as USER;
-# status in CODE, body in OUT. TARGET is sent as is (no dot-segment or
-# slash clean-up by curl).
-http() {
-	local user=$1 method=$2 target=$3 m
-	shift 3
-	case $method in
-	HEAD) m=(--head) ;;
-	*) m=(-X "$method") ;;
-	esac
-	rm -f "$PC_DIR/body"
-	CODE=$(curl_as "$user" --path-as-is -o "$PC_DIR/body" -w '%{http_code}' "${m[@]}" \
-		"$@" "$PC_URL$target" 2>&1) || true
-	OUT=$(cat "$PC_DIR/body" 2>/dev/null || true)
-}
-
-# status DESC WANT: the last http call answered WANT.
-status() {
-	[ "$CODE" = "$2" ] && return 0
-	WHY="$1: expected HTTP $2, got $CODE: $(flat "$OUT")"
-	return 1
-}
-
-# create_as USER TARGET [CURL-ARGS...]: POST a container-create body.
-create_as() {
-	local user=$1 target=$2
-	shift 2
-	http "$user" POST "$target" -H 'Content-Type: application/json' -d "$CREATE_BODY" "$@"
-}
-
-# The plugin's denial, as dockerd relays it.
-denied_by_plugin() { printf 'authorization denied by plugin %s: ' "$PC_NAME"; }
-
-# denied_for DESC ACTION USER: OUT is the plugin's denial of ACTION for USER
-# when no rule matches (default: deny). In a JSON body (curl) dockerd escapes
-# the quotes around the user name.
-denied_for() {
-	local desc=$1 action=$2 user=$3 q='"'
-	[[ "$OUT" != *'{"message"'* ]] || q='\"'
-	has "$desc" "$(denied_by_plugin)no rule allows $action for user $q$user$q (default: deny)"
-}
-
-container_ids() { as_anon ps -aq --no-trunc | sort; }
-
-# --- audit log -----------------------------------------------------------------------
-
-audit_count() {
-	if [ -f "$PC_AUDIT" ]; then wc -l <"$PC_AUDIT"; else echo 0; fi
-}
-
-_audit_has_at_least() { [ "$(audit_count)" -ge "$1" ]; }
-
-# audit_after N WANT: wait (bounded) for WANT lines after line N; they are in
-# OUT, and a short pause catches extra lines that should not be there.
-audit_after() {
-	pc_wait_until 5 _audit_has_at_least $(($1 + $2)) || true
-	sleep 0.2
-	OUT=$(tail -n +"$(($1 + 1))" "$PC_AUDIT" 2>/dev/null || true)
-	local n
-	n=$(printf '%s' "$OUT" | grep -c . || true)
-	[ "$n" = "$2" ] && return 0
-	WHY="expected $2 audit line(s), got $n: $(flat "$OUT")"
-	return 1
-}
-
-# jf KEY VALUE: a regex for "KEY":"VALUE" (VALUE a plain word) in a JSON line.
-jf() { printf '"%s"[[:space:]]*:[[:space:]]*"%s"' "$1" "$2"; }
-
-# audit_line DESC PATTERN...: exactly one line of OUT matches every PATTERN
-# (grep -E).
-audit_line() {
-	local desc=$1 p lines=$OUT
-	shift
-	for p in "$@"; do
-		lines=$(printf '%s\n' "$lines" | grep -E -- "$p" || true)
-	done
-	if [ "$(printf '%s' "$lines" | grep -c .)" != 1 ]; then
-		WHY="$desc: expected one audit line matching $*; audit lines: $(flat "$OUT")"
-		return 1
-	fi
-}
 
 # --- cases ------------------------------------------------------------------------
 
@@ -354,11 +186,76 @@ case_sigterm() {
 	return 1
 }
 
+
+# --- container constraints (profile "tenant" extends restricted; user dave) ---------
+
+# What restricted + tenant require of a docker run; each denial case adds one thing.
+TENANT_RUN=(run --rm --network none --cap-drop ALL --security-opt no-new-privileges
+	-u 1000:1000 -m 64m --pids-limit 50)
+
+# tenant_denied DESC FIELD ARGS...: dave's docker ARGS fails with the plugin's
+# denial from rule "tenants" naming FIELD and the profile.
+tenant_denied() {
+	local desc=$1 field=$2
+	shift 2
+	fails "$desc" as_user dave "$@" || return 1
+	has "$desc" "$(denied_by_plugin)rule \"tenants\": " "$field" "(profile tenant)"
+}
+
+case_tenant_compliant() {
+	succeeds "dave: compliant docker run" as_user dave "${TENANT_RUN[@]}" bb:latest /bin/true
+}
+case_tenant_privileged() {
+	tenant_denied "docker run --privileged" "HostConfig.Privileged" \
+		"${TENANT_RUN[@]}" --privileged bb:latest /bin/true
+}
+case_tenant_docker_sock() {
+	tenant_denied "docker run -v /var/run/docker.sock" "HostConfig.Binds" \
+		"${TENANT_RUN[@]}" -v /var/run/docker.sock:/var/run/docker.sock bb:latest /bin/true
+}
+case_tenant_cap_add() {
+	tenant_denied "docker run --cap-add SYS_ADMIN" "HostConfig.CapAdd" \
+		"${TENANT_RUN[@]}" --cap-add SYS_ADMIN bb:latest /bin/true
+}
+case_tenant_pid_host() {
+	tenant_denied "docker run --pid host" "HostConfig.PidMode" \
+		"${TENANT_RUN[@]}" --pid host bb:latest /bin/true
+}
+case_tenant_seccomp() {
+	tenant_denied "docker run --security-opt seccomp=unconfined" "HostConfig.SecurityOpt" \
+		"${TENANT_RUN[@]}" --security-opt seccomp=unconfined bb:latest /bin/true
+}
+case_tenant_bind_volume() {
+	tenant_denied "docker volume create (local, o=bind, device=/etc)" "DriverOpts" \
+		volume create --driver local --opt type=none --opt o=bind --opt device=/etc evil || return 1
+	tenant_denied "docker run --mount type=volume with inline bind options" "HostConfig.Mounts" \
+		"${TENANT_RUN[@]}" --mount 'type=volume,src=evil2,dst=/x,volume-driver=local,volume-opt=type=none,volume-opt=o=bind,volume-opt=device=/etc' \
+		bb:latest /bin/true || return 1
+	fails "the volume was not created" as_anon volume inspect evil
+}
+case_tenant_exec_privileged() {
+	tenant_denied "docker exec --privileged -u root" "Privileged" \
+		exec --privileged -u root e2e-target id
+}
+case_tenant_update_memory() {
+	tenant_denied "docker update --memory 1g" "Memory" update --memory 1g e2e-target || return 1
+	succeeds "docker update within the limit" as_user dave update --memory 128m --memory-swap 256m e2e-target
+}
+case_tenant_json_differential() {
+	local body
+	for body in '{"Image":"bb:latest","hostconfig":{"privileged":true}}' \
+		'{"Image":"bb:latest","HostConfig":{"\u0050rivileged":true}}' \
+		'{"Image":"bb:latest","HostConfig":{"Privileged":false,"privileged":true}}'; do
+		http dave POST /v1.41/containers/create -H 'Content-Type: application/json' -d "$body"
+		status "create $body" 403 || return 1
+	done
+}
+
 # --- main ---------------------------------------------------------------------------
 
 START=$(pc_now_us)
 pc_init "${1:-}"
-pc_make_certs admin alice bob carol mallory
+pc_make_certs admin alice bob carol mallory dave
 pc_start_plugin "$POLICIES/base.yaml"
 pc_start_dockerd
 pc_import_busybox anon # root, via `unauthenticated: root`
@@ -376,6 +273,18 @@ t "a percent-encoded path is decided as the endpoint dockerd routes it to (/v1.4
 t "a version prefix with leading zeros is decided as ContainerCreate (/v01.041/containers/create)" case_version_zeros
 t "an absolute-form request target is decided as ContainerCreate (http://x/v1.41/containers/create)" case_absolute_form
 t "a create sent to a non-clean path never creates a container (//containers/create, ./, ../)" case_unclean_never_creates
+as_anon run -d --name e2e-target --network none bb:latest sleep 600 >/dev/null ||
+	pc_die "cannot start the exec/update target container"
+t "a compliant docker run passes the tenant profile (dave)" case_tenant_compliant
+t "docker run --privileged is denied naming HostConfig.Privileged" case_tenant_privileged
+t "docker run -v /var/run/docker.sock is denied naming HostConfig.Binds" case_tenant_docker_sock
+t "docker run --cap-add SYS_ADMIN is denied naming HostConfig.CapAdd" case_tenant_cap_add
+t "docker run --pid host is denied naming HostConfig.PidMode" case_tenant_pid_host
+t "docker run --security-opt seccomp=unconfined is denied naming HostConfig.SecurityOpt" case_tenant_seccomp
+t "a bind-backed named volume is denied (volume create and inline --mount)" case_tenant_bind_volume
+t "docker exec --privileged -u root is denied" case_tenant_exec_privileged
+t "docker update lifting the memory cap is denied; within the cap it passes" case_tenant_update_memory
+t "JSON read as dockerd reads it: case-folded, escaped and duplicate keys are denied" case_tenant_json_differential
 t "the audit log has one request and one response line for an allowed call" case_audit_allowed
 t "the audit log has one deny line naming user, action and reason for a denied call" case_audit_denied
 t "SIGHUP reloads the policy: bob may run containers after the swap" case_sighup_reload

@@ -63,21 +63,9 @@ static int teardown(void **state)
 static void run(void **state, const char *user, const char *method, const char *uri,
 		const char *content_type, enum phase phase, struct decision *d)
 {
-	cJSON *o = cJSON_CreateObject();
+	char err[256], *s = make_envelope(user, method, uri, content_type, NULL, NULL, NULL);
 	struct envelope env;
-	char err[256], *s;
 
-	if (user)
-		cJSON_AddStringToObject(o, "User", user);
-	cJSON_AddStringToObject(o, "RequestMethod", method);
-	cJSON_AddStringToObject(o, "RequestUri", uri);
-	if (content_type) {
-		cJSON *h = cJSON_AddObjectToObject(o, "RequestHeaders");
-
-		cJSON_AddStringToObject(h, "Content-Type", content_type);
-	}
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
 	if (envelope_decode(s, strlen(s), &env, err, sizeof(err)) != 0)
 		fail_msg("envelope: %s", err);
 	decide(*state, &env, phase, d);

@@ -806,9 +806,9 @@ test_policy_too_many_errors(void **state)
 	assert_null(policy_load_buffer(NAME, y, n, &d));
 	assert_int_equal(d.n, 101);
 	assert_string_equal(d.lines[0], "t.yaml:2:1: unknown key \"k0\" (valid keys: version, "
-			    "unauthenticated, default, mode, owner_label, groups, rules)");
+			    "unauthenticated, default, mode, owner_label, owner_list, groups, profiles, rules)");
 	assert_string_equal(d.lines[99], "t.yaml:101:1: unknown key \"k99\" (valid keys: version, "
-			    "unauthenticated, default, mode, owner_label, groups, rules)");
+			    "unauthenticated, default, mode, owner_label, owner_list, groups, profiles, rules)");
 	assert_string_equal(d.lines[100], "t.yaml: too many errors; stopped reporting after 100");
 	policy_diag_free(&d);
 	free(y);
@@ -852,8 +852,9 @@ struct bad_case {
 #define RULE_HEAD "version: 1\nrules:\n  - name: r\n"
 #define UNSUPPORTED(key, why) "\"" key "\" is not supported by this version of portcullis (" \
 	why "); refusing to load a policy whose constraints would be ignored"
-#define TOP_KEYS "(valid keys: version, unauthenticated, default, mode, owner_label, groups, rules)"
-#define RULE_KEYS "(valid keys: name, users, actions, effect, mode)"
+#define TOP_KEYS "(valid keys: version, unauthenticated, default, mode, owner_label, " \
+	"owner_list, groups, profiles, rules)"
+#define RULE_KEYS "(valid keys: name, users, actions, effect, mode, profile, owner)"
 #define NOT_A_PATTERN "names are matched exactly; only \"*\" alone, in a rule's users, means anyone"
 
 static const struct bad_case bad_cases[] = {
@@ -923,8 +924,10 @@ static const struct bad_case bad_cases[] = {
 	{ "owner_label_empty", "version: 1\nowner_label: \"\"\n",
 	  { "t.yaml:2:14: \"owner_label\" must be a label key: 1 to 256 bytes, without "
 	    "whitespace or control characters" } },
-	{ "profiles", "version: 1\nprofiles:\n  tenant: {extends: restricted}\n",
-	  { "t.yaml:2:1: " UNSUPPORTED("profiles", "container constraints are not implemented yet") } },
+	/* profiles themselves: tests/unit/test_profile.c */
+	{ "profiles_sequence", "version: 1\nprofiles: [tenant]\n",
+	  { "t.yaml:2:11: \"profiles\" must be a mapping of profile names to profiles, not a "
+	    "sequence" } },
 
 	/* groups */
 	{ "groups_sequence", "version: 1\ngroups: [a]\nrules:\n  - {name: r, users: [\"@a\"], actions: [\"*\"]}\n",
@@ -973,12 +976,22 @@ static const struct bad_case bad_cases[] = {
 	  { "t.yaml:6:13: \"effect\" must be deny or allow, not \"permit\"" } },
 	{ "rule_mode", RULE_HEAD "    users: [a]\n    actions: [\"*\"]\n    mode: [dry-run]\n",
 	  { "t.yaml:6:11: \"mode\" must be enforce or dry-run, not a sequence" } },
-	{ "rule_profile", RULE_HEAD "    users: [a]\n    actions: [\"*\"]\n    profile: restricted\n",
-	  { "t.yaml:6:5: " UNSUPPORTED("profile", "container constraints are not implemented yet") } },
+	{ "rule_profile_unknown", RULE_HEAD "    users: [a]\n    actions: [\"*\"]\n    profile: restrictd\n",
+	  { "t.yaml:6:14: unknown profile \"restrictd\" (neither a built-in profile (baseline, "
+	    "restricted, cis) nor one defined under \"profiles\")" } },
+	{ "rule_profile_on_deny", RULE_HEAD "    users: [a]\n    actions: [\"*\"]\n    effect: deny\n"
+	  "    profile: cis\n",
+	  { "t.yaml:7:14: \"profile\" has no effect in a rule with \"effect: deny\"; remove one of "
+	    "them" } },
 	{ "rule_audit_profile", RULE_HEAD "    users: [a]\n    actions: [\"*\"]\n    audit_profile: cis\n",
-	  { "t.yaml:6:5: " UNSUPPORTED("audit_profile", "container constraints are not implemented yet") } },
-	{ "rule_owner", RULE_HEAD "    users: [a]\n    actions: [\"*\"]\n    owner: required\n",
-	  { "t.yaml:6:5: " UNSUPPORTED("owner", "ownership checks are not implemented yet") } },
+	  { "t.yaml:6:5: " UNSUPPORTED("audit_profile", "audit profiles are not implemented yet") } },
+	{ "rule_owner", RULE_HEAD "    users: [a]\n    actions: [\"*\"]\n    owner: yes\n",
+	  { "t.yaml:6:12: \"owner\" must be required or none, not \"yes\"" } },
+	{ "rule_owner_on_deny", RULE_HEAD "    users: [a]\n    actions: [\"*\"]\n    effect: deny\n"
+	  "    owner: required\n",
+	  { "t.yaml:7:12: \"owner\" has no effect in a rule with \"effect: deny\"; remove one of them" } },
+	{ "owner_list", "version: 1\nowner_list: all\n",
+	  { "t.yaml:2:13: \"owner_list\" must be filtered or any, not \"all\"" } },
 
 	/* users */
 	{ "users_empty", RULE_HEAD "    users: []\n    actions: [\"*\"]\n",
@@ -1041,7 +1054,6 @@ static const struct bad_case bad_cases[] = {
 	    "t.yaml:2:23: undefined group \"x\"",
 	    "t.yaml:2:40: unknown action \"Nope\" (matches no action)",
 	    "t.yaml:3:12: duplicate rule name \"a\" (first at line 2)",
-	    "t.yaml:3:43: " UNSUPPORTED("owner", "ownership checks are not implemented yet"),
 	    "t.yaml:4:7: \"mode\" must be enforce or dry-run, not \"loud\"" } },
 };
 

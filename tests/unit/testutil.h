@@ -5,6 +5,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "base64.h"
 
 /* ../shared (beside the checkout, as on CI), or $PORTCULLIS_SHARED. */
 static inline const char *shared_dir(void)
@@ -17,6 +20,40 @@ static inline const char *shared_dir(void)
 static inline void corpus_path(char *buf, size_t len, const char *name)
 {
 	snprintf(buf, len, "%s/corpus/%s", shared_dir(), name);
+}
+
+/*
+ * An AuthZ envelope as dockerd would post it, as a malloc'd JSON string.
+ * USER NULL is anonymous; CONTENT_TYPE, HEADER/HEADER_VALUE and BODY may be
+ * NULL. BODY is base64-encoded here, as Go encodes []byte.
+ */
+static inline char *make_envelope(const char *user, const char *method, const char *uri,
+				  const char *content_type, const char *header,
+				  const char *header_value, const char *body)
+{
+	cJSON *o = cJSON_CreateObject(), *h = NULL;
+	char *s;
+
+	if (user)
+		cJSON_AddStringToObject(o, "User", user);
+	cJSON_AddStringToObject(o, "RequestMethod", method);
+	cJSON_AddStringToObject(o, "RequestUri", uri);
+	if (body) {
+		char *enc = base64_encode((const unsigned char *)body, strlen(body));
+
+		cJSON_AddStringToObject(o, "RequestBody", enc);
+		free(enc);
+	}
+	if (content_type || header) {
+		h = cJSON_AddObjectToObject(o, "RequestHeaders");
+		if (content_type)
+			cJSON_AddStringToObject(h, "Content-Type", content_type);
+		if (header)
+			cJSON_AddStringToObject(h, header, header_value);
+	}
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
 }
 
 #endif

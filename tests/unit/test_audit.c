@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_audit.c - the audit trail's rollout features: the recorded envelope
+ * keeps the request as dockerd sent it but never a secret (Env values in
+ * every place Docker carries them, secrets' data, credentials, auth
+ * headers), is bounded, and decodes again for replay; the reload record; and
+ * lost records are counted, never fatal.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "base64.h"
+#include "base64.h"
+#include "json.h"
+
+/* An envelope with BODY (JSON text, or NULL) and extra RequestHeaders. */
+static void make_env(struct envelope *env, const char *method, const char *uri,
+		     const char *body, const char *headers_json)
+{
+	char *b64 = body ? base64_encode((const unsigned char *)body, strlen(body)) : NULL;
+	char buf[65536], err[256];
+
+	snprintf(buf, sizeof(buf),
+		 "{\"User\":\"bob\",\"UserAuthNMethod\":\"TLS\",\"RequestMethod\":\"%s\","
+		 "\"RequestUri\":\"%s\"%s%s%s,\"RequestHeaders\":%s,"
+		 "\"RequestPeerCertificates\":[\"Y2VydA==\"]}",
+		 method, uri, b64 ? ",\"RequestBody\":\"" : "", b64 ? b64 : "", b64 ? "\"" : "",
+		 headers_json ? headers_json : "{\"Content-Type\":\"application/json\"}");
+	free(b64);
+	if (envelope_decode(buf, strlen(buf), env, err, sizeof(err)) != 0)
+		fail_msg("envelope: %s", err);
+}
+
+/* The recorded envelope of ENV, parsed; its body decoded into BODY. */
+static cJSON *recorded(const struct envelope *env, enum action a, char *body, size_t len)
+{
+	char why[160], *text = audit_envelope(env, a, AUDIT_ENVELOPE_MAX, why, sizeof(why));
+	const cJSON *b;
+	cJSON *e;
+	long n;
+
+	if (!text)
+		fail_msg("not recorded: %s", why);
+	e = json_parse_strict(text, strlen(text), why, sizeof(why));
+	assert_non_null(e);
+	free(text);
+	body[0] = '\0';
+	b = json_get(e, "RequestBody");
+	if (cJSON_IsString(b)) {
+		assert_true(base64_decoded_max(strlen(b->valuestring)) < len);
+		n = base64_decode(b->valuestring, strlen(b->valuestring), (unsigned char *)body);
+		assert_true(n >= 0);
+		body[n] = '\0';
+	}
+	return e;
+}
+
+static void test_envelope_env_redacted(void **state)
+{
+	static const struct {
+		enum action action;
+		const char *method, *uri, *body, *want;
+	} cases[] = {
+		{ ACTION_ContainerCreate, "POST", "/v1.41/containers/create",
+		  "{\"Image\":\"bb\",\"Env\":[\"PASSWORD=hunter2\",\"EMPTY=\",\"UNSET\",\"A=b=c\"],"
+		  "\"HostConfig\":{\"Privileged\":true}}",
+		  "{\"Image\":\"bb\",\"Env\":[\"PASSWORD=\",\"EMPTY=\",\"UNSET\",\"A=\"],"
+		  "\"HostConfig\":{\"Privileged\":true}}" },
+		/* Go matches "env" and "ENV" to Env: so do we. */
+		{ ACTION_ContainerExec, "POST", "/v1.41/containers/web/exec",
+		  "{\"Cmd\":[\"sh\"],\"eNV\":[\"TOKEN=abc\"]}",
+		  "{\"Cmd\":[\"sh\"],\"eNV\":[\"TOKEN=\"]}" },
+		{ ACTION_ServiceCreate, "POST", "/v1.41/services/create",
+		  "{\"Name\":\"s\",\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"bb\","
+		  "\"Env\":[\"DB_PASS=x\"]}}}",
+		  "{\"Name\":\"s\",\"TaskTemplate\":{\"ContainerSpec\":{\"Image\":\"bb\","
+		  "\"Env\":[\"DB_PASS=\"]}}}" },
+		{ ACTION_SecretCreate, "POST", "/v1.41/secrets/create",
+		  "{\"Name\":\"s\",\"Data\":\"aHVudGVyMg==\"}",
+		  "{\"Name\":\"s\",\"Data\":\"(redacted)\"}" },
+		{ ACTION_PluginSet, "POST", "/v1.41/plugins/p/set",
+		  "[\"API_KEY=abc\",\"DEBUG=1\"]", "[\"API_KEY=\",\"DEBUG=\"]" },
+		{ ACTION_SwarmUnlock, "POST", "/v1.41/swarm/unlock",
+		  "{\"UnlockKey\":\"SWMKEY-1-abc\"}", "{\"UnlockKey\":\"(redacted)\"}" },
+		{ ACTION_SwarmJoin, "POST", "/v1.41/swarm/join",
+		  "{\"RemoteAddrs\":[\"10.0.0.1\"],\"JoinToken\":\"SWMTKN-1-abc\"}",
+		  "{\"RemoteAddrs\":[\"10.0.0.1\"],\"JoinToken\":\"(redacted)\"}" },
+	};
+	char body[4096];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct envelope env;
+		cJSON *e;
+
+		make_env(&env, cases[i].method, cases[i].uri, cases[i].body, NULL);
+		e = recorded(&env, cases[i].action, body, sizeof(body));
+		if (strcmp(body, cases[i].want) != 0)
+			fail_msg("case %zu: got %s", i, body);
+		cJSON_Delete(e);
+		envelope_free(&env);
+	}
+}
+
+/* Nothing secret: the body is kept byte for byte, as dockerd sent it. */
+static void test_envelope_verbatim(void **state)
+{
+	const char *body = "{\"Image\":\"bb\",  \"Memory\":9223372036854775807, \"Cmd\":[\"x\"]}";
+	struct envelope env;
+	char got[4096];
+	cJSON *e;
+
+	(void)state;
+	make_env(&env, "POST", "/containers/create", body, NULL);
+	e = recorded(&env, ACTION_ContainerCreate, got, sizeof(got));
+	assert_string_equal(got, body);
+	/* Every other member as received. */
+	assert_string_equal(json_get(e, "User")->valuestring, "bob");
+	assert_string_equal(json_get(e, "UserAuthNMethod")->valuestring, "TLS");
+	assert_string_equal(json_get(e, "RequestUri")->valuestring, "/containers/create");
+	assert_int_equal(cJSON_GetArraySize(json_get(e, "RequestPeerCertificates")), 1);
+	cJSON_Delete(e);
+	envelope_free(&env);
+}
+
+static void test_envelope_headers_dropped(void **state)
+{
+	struct envelope env;
+	const cJSON *h;
+	char body[64];
+	cJSON *e;
+
+	(void)state;
+	make_env(&env, "GET", "/_ping", NULL,
+		 "{\"User-Agent\":\"Docker-Client\",\"X-Registry-Auth\":\"eyJ1c2VyIjoiYm9iIn0=\","
+		 "\"authorization\":\"Bearer x\",\"Cookie\":\"s=1\",\"X-Registry-Config\":\"e30=\"}");
+	e = recorded(&env, ACTION_SystemPing, body, sizeof(body));
+	h = json_get(e, "RequestHeaders");
+	assert_int_equal(cJSON_GetArraySize(h), 1);
+	assert_string_equal(json_get(h, "User-Agent")->valuestring, "Docker-Client");
+	assert_null(json_get(e, "RequestBody"));
+	cJSON_Delete(e);
+	envelope_free(&env);
+}
+
+static void test_envelope_refused(void **state)
+{
+	struct envelope env;
+	char why[160], *text, *big;
+	size_t n = 2u << 20;
+
+	(void)state;
+	/* Not JSON: cannot be searched for secrets, so not recorded. */
+	make_env(&env, "POST", "/containers/create", "{\"Env\":[\"A=b\"", NULL);
+	text = audit_envelope(&env, ACTION_ContainerCreate, AUDIT_ENVELOPE_MAX, why, sizeof(why));
+	assert_null(text);
+	assert_non_null(strstr(why, "RequestBody cannot be redacted"));
+	envelope_free(&env);
+
+	/* Larger than the bound: refused before any work. */
+	big = malloc(n + 1);
+	assert_non_null(big);
+	memset(big, ' ', n);
+	memcpy(big, "{\"A\":1}", 7);
+	big[n] = '\0';
+	{
+		char *b64 = base64_encode((unsigned char *)big, n), *buf, err[128];
+
+		assert_non_null(b64);
+		assert_true(asprintf(&buf, "{\"RequestMethod\":\"POST\",\"RequestUri\":\"/x\","
+				     "\"RequestBody\":\"%s\"}", b64) > 0);
+		assert_int_equal(envelope_decode(buf, strlen(buf), &env, err, sizeof(err)), 0);
+		free(b64);
+		free(buf);
+	}
+	text = audit_envelope(&env, ACTION_ContainerCreate, AUDIT_ENVELOPE_MAX, why, sizeof(why));
+	assert_null(text);
+	assert_string_equal(why, "envelope larger than 1048576 bytes");
+	envelope_free(&env);
+	free(big);
+}
+
+/* Read the file at PATH into a malloc'd string. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = malloc(1 << 22);
+	size_t n;
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	n = fread(buf, 1, (1 << 22) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void test_record_with_envelope(void **state)
+{
+	char path[] = "/tmp/portcullis-audit-XXXXXX", err[256], *log, *line2;
+	struct decision d = { 0 };
+	struct envelope env;
+	struct audit *a;
+	cJSON *rec, *e;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	a = audit_open(path, err, sizeof(err));
+	assert_non_null(a);
+	audit_set_envelopes(a, true);
+	make_env(&env, "POST", "/v1.41/containers/create",
+		 "{\"Image\":\"bb\",\"Env\":[\"SECRET=hunter2\"]}", NULL);
+	d.outcome = OUTCOME_WOULD_DENY;
+	d.allow = true;
+	d.action = ACTION_ContainerCreate;
+	d.mode = MODE_DRY_RUN;
+	snprintf(d.user, sizeof(d.user), "bob");
+	decision_add_reason(&d, "no rule allows ContainerCreate");
+	audit_record(a, &d, &env, 12);
+	d.phase = PHASE_RESPONSE;
+	audit_record(a, &d, &env, 3);
+	audit_close(a);
+	envelope_free(&env);
+
+	log = slurp(path);
+	assert_null(strstr(log, "hunter2"));
+	line2 = strchr(log, '\n');
+	assert_non_null(line2);
+	*line2++ = '\0';
+	rec = json_parse_strict(log, strlen(log), err, sizeof(err));
+	assert_non_null(rec);
+	assert_string_equal(json_get(rec, "decision")->valuestring, "would-deny");
+	e = (cJSON *)json_get(rec, "envelope");
+	assert_true(cJSON_IsObject(e));
+	/* The recorded envelope decodes as dockerd's own would. */
+	cJSON_DetachItemViaPointer(rec, e);
+	assert_int_equal(envelope_from_json(e, &env, err, sizeof(err)), 0);
+	assert_string_equal((char *)env.body, "{\"Image\":\"bb\",\"Env\":[\"SECRET=\"]}");
+	envelope_free(&env);
+	cJSON_Delete(rec);
+	/* The response phase carries no envelope. */
+	assert_null(strstr(line2, "\"envelope\""));
+	assert_non_null(strstr(line2, "\"phase\":\"response\""));
+	free(log);
+	unlink(path);
+}
+
+static void test_record_envelope_omitted(void **state)
+{
+	char path[] = "/tmp/portcullis-audit-XXXXXX", err[256], *log;
+	struct decision d = { 0 };
+	struct envelope env;
+	struct audit *a;
+	int fd = mkstemp(path);
+
+	(void)state;
+	close(fd);
+	a = audit_open(path, err, sizeof(err));
+	audit_set_envelopes(a, true);
+	make_env(&env, "POST", "/containers/create", "not json", NULL);
+	d.action = ACTION_ContainerCreate;
+	audit_record(a, &d, &env, 1);
+	assert_int_equal(audit_envelopes_omitted(a), 1);
+	assert_int_equal(audit_errors(a), 0);
+	audit_close(a);
+	envelope_free(&env);
+	log = slurp(path);
+	assert_non_null(strstr(log, ",\"envelope\":null,\"envelope_omitted\":\"RequestBody cannot "
+			       "be redacted: "));
+	assert_null(strstr(log, "not json"));
+	free(log);
+	unlink(path);
+}
+
+static void test_reload_record(void **state)
+{
+	char path[] = "/tmp/portcullis-audit-XXXXXX", err[256], *text, *log, *lines[400];
+	struct policy_diag diag = { lines, 2 };
+	struct audit *a;
+	cJSON *rec;
+	char *nl;
+	size_t i;
+	int fd = mkstemp(path);
+
+	(void)state;
+	close(fd);
+	a = audit_open(path, err, sizeof(err));
+	lines[0] = "p.yaml:1:10: unsupported policy version \"2\"";
+	lines[1] = "p.yaml:3:5: unknown key";
+	audit_reload(a, "p.yaml", false, &diag);
+	audit_reload(a, "p.yaml", true, NULL);
+	/* Many long errors: whole messages while they fit, then a count. */
+	for (i = 0; i < 400; i++)
+		lines[i] = "p.yaml:9:9: a rather long error message that repeats itself, "
+			   "a rather long error message that repeats itself";
+	diag.n = 400;
+	audit_reload(a, "p.yaml", false, &diag);
+	assert_int_equal(audit_errors(a), 0);
+	audit_close(a);
+
+	log = text = slurp(path);
+	nl = strchr(log, '\n');
+	*nl = '\0';
+	assert_string_equal(strchr(log, ',') + 1,
+			    "\"event\":\"reload\",\"policy\":\"p.yaml\",\"result\":\"error\","
+			    "\"errors\":[\"p.yaml:1:10: unsupported policy version \\\"2\\\"\","
+			    "\"p.yaml:3:5: unknown key\"]}");
+	log = nl + 1;
+	nl = strchr(log, '\n');
+	*nl = '\0';
+	assert_string_equal(strchr(log, ',') + 1,
+			    "\"event\":\"reload\",\"policy\":\"p.yaml\",\"result\":\"ok\",\"errors\":[]}");
+	log = nl + 1;
+	rec = json_parse_strict(log, strlen(log), err, sizeof(err));
+	assert_non_null(rec);
+	assert_true(cJSON_GetArraySize(json_get(rec, "errors")) > 10);
+	assert_non_null(strstr(log, " more)\"]}"));
+	cJSON_Delete(rec);
+	free(text);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_envelope_env_redacted),
+		cmocka_unit_test(test_envelope_verbatim),
+		cmocka_unit_test(test_envelope_headers_dropped),
+		cmocka_unit_test(test_envelope_refused),
+		cmocka_unit_test(test_record_with_envelope),
+		cmocka_unit_test(test_record_envelope_omitted),
+		cmocka_unit_test(test_reload_record),
+	};
+
+	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
+}
