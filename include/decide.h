@@ -30,6 +30,8 @@ struct decision {
 	char object[256];		/* "container:web", "" when none */
 	unsigned nreasons;
 	char reasons[DECISION_MAX_REASONS][DECISION_REASON_LEN];
+	unsigned nnotes;		/* things worth an operator's eye that did not decide */
+	char notes[2][DECISION_REASON_LEN];
 };
 
 /*

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include "audit.h"
+#include "docker.h"
 #include "lookup.h"
 
 struct server_options {
@@ -13,6 +14,7 @@ struct server_options {
 	bool dry_run;			/* force every reloaded policy into dry-run too */
 	const char *metrics_addr;	/* serve GET /metrics there (listen.h), or NULL */
 	const struct lookup *lookup;	/* resolves objects for owner rules, or NULL */
+	const struct docker_client *docker;	/* to read the engine's version, or NULL */
 };
 
 /* Serve until SIGTERM/SIGINT; the policy must already be published

@@ -311,7 +311,17 @@ static int format_record(const struct decision *d, const struct envelope *env, l
 			raw(&l, ",");
 		quoted(&l, d->reasons[i]);
 	}
-	snprintf(num, sizeof(num), "],\"latency_us\":%ld", latency_us);
+	raw(&l, "]");
+	if (d->nnotes) {
+		raw(&l, ",\"notes\":[");
+		for (i = 0; i < d->nnotes; i++) {
+			if (i)
+				raw(&l, ",");
+			quoted(&l, d->notes[i]);
+		}
+		raw(&l, "]");
+	}
+	snprintf(num, sizeof(num), ",\"latency_us\":%ld", latency_us);
 	raw(&l, num);
 	if (with_envelope) {
 		raw(&l, ",\"envelope\":");

@@ -516,6 +516,7 @@ static int cmd_serve(int argc, char **argv)
 	}
 	lookup_docker_init(&lookup, &docker);
 	so.lookup = &lookup;
+	so.docker = &docker;
 	if (envelopes && !audit_spec) {
 		fprintf(stderr, "portcullis: --audit-envelopes needs --audit-log\n");
 		return 2;

@@ -39,6 +39,7 @@
 
 #include "audit.h"
 #include "decide.h"
+#include "engine.h"
 #include "envelope.h"
 #include "json.h"
 #include "listen.h"
@@ -409,6 +410,9 @@ int server_run(const struct server_options *opt, struct audit *audit)
 		opt->dry_run ? " in dry-run (nothing the policy decides is denied)" : "");
 	if (opt->metrics_addr)
 		fprintf(stderr, "portcullis: metrics on %s (GET /metrics)\n", opt->metrics_addr);
+	/* Only now: the version call passes through this very server. */
+	if (opt->docker)
+		engine_watch_start(opt->docker);
 
 	wait_for_stop(&srv, &set);
 

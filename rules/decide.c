@@ -157,6 +157,26 @@ static enum effect match_rule(const struct policy *p, const struct request *rq,
 	return r->effect;
 }
 
+/*
+ * Headers by which a client claims an identity (the OPA tutorial's
+ * Authz-User, proxy conventions). The user is only ever dockerd's TLS-derived
+ * User: such a header is ignored, and noted so the operator sees the attempt.
+ */
+static void note_identity_headers(const struct envelope *env, struct decision *d)
+{
+	static const char *const claims[] = {
+		"Authz-User", "X-Authz-User", "X-Remote-User", "Remote-User", "X-Forwarded-User",
+		"X-Auth-User", "X-Auth-Request-User", "X-User", "X-Forwarded-Email", NULL,
+	};
+	const char *const *h;
+
+	for (h = claims; *h && d->nnotes < sizeof(d->notes) / sizeof(d->notes[0]); h++)
+		if (envelope_header(env, *h))
+			snprintf(d->notes[d->nnotes++], DECISION_REASON_LEN,
+				 "ignored the %s header: the user is the TLS identity dockerd passes",
+				 *h);
+}
+
 /* Constant-time string equality: the token must not leak through timing. */
 static bool same_secret(const char *a, const char *b)
 {
@@ -171,7 +191,8 @@ static bool same_secret(const char *a, const char *b)
 static bool is_lookup_action(enum action a)
 {
 	return a == ACTION_ContainerInspect || a == ACTION_ExecInspect ||
-	       a == ACTION_VolumeInspect || a == ACTION_NetworkInspect;
+	       a == ACTION_VolumeInspect || a == ACTION_NetworkInspect ||
+	       a == ACTION_SystemVersion;	/* engine.c: which weaknesses apply */
 }
 
 /*
@@ -231,6 +252,7 @@ void decide_with(const struct policy *p, const struct envelope *env, enum phase 
 	d->phase = phase;
 	d->mode = MODE_ENFORCE;
 	copy(d->user, sizeof(d->user), user, strlen(user));
+	note_identity_headers(env, d);
 	if (read_request(d, env, user, &rq) != 0)
 		return;		/* structural: denied whatever the mode */
 	if (self_lookup(&rq, lk, d))

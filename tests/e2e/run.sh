@@ -178,6 +178,22 @@ case_sighup_invalid_kept() {
 	succeeds "alice: docker run after a bad reload" as_user alice run --rm --network none bb:latest /bin/true
 }
 
+_engine_logged() { grep -q 'portcullis: engine ' "$PC_DIR/plugin.log"; }
+
+# The plugin reads dockerd's version once dockerd is up and says which of its
+# weaknesses apply: Debian's 20.10 drops bodies of 1 MiB or more.
+case_engine_weaknesses_logged() {
+	local v
+	v=$(as_anon version -f '{{.Server.Version}}') || { WHY="docker version failed"; return 1; }
+	pc_wait_until 15 _engine_logged || { WHY="no engine line in the plugin log"; return 1; }
+	OUT=$(cat "$PC_DIR/plugin.log")
+	has "plugin log" "portcullis: engine $v (API " || return 1
+	case $v in
+	2[0-8].* | 29.[0-2].* | 29.3.0*) has "plugin log" "WARNING: engine" "CVE-2026-34040" ;;
+	*) lacks "plugin log" "CVE-2026-34040" ;;
+	esac
+}
+
 case_sigterm() {
 	local rc=0
 	pc_stop_plugin || rc=$?
@@ -256,6 +272,7 @@ case_tenant_json_differential() {
 START=$(pc_now_us)
 pc_init "${1:-}"
 pc_make_certs admin alice bob carol mallory dave
+PC_PLUGIN_ARGS=(--docker-host "unix://$PC_DOCKER_SOCK")
 pc_start_plugin "$POLICIES/base.yaml"
 pc_start_dockerd
 pc_import_busybox anon # root, via `unauthenticated: root`
@@ -289,6 +306,7 @@ t "the audit log has one request and one response line for an allowed call" case
 t "the audit log has one deny line naming user, action and reason for a denied call" case_audit_denied
 t "SIGHUP reloads the policy: bob may run containers after the swap" case_sighup_reload
 t "SIGHUP with an invalid policy keeps the running policy" case_sighup_invalid_kept
+t "the plugin logs which weaknesses of this engine apply and what it does about them" case_engine_weaknesses_logged
 t "SIGTERM stops the plugin with exit status 0" case_sigterm
 
 summary

@@ -230,6 +230,27 @@ static void test_form_body_denied(void **state)
 	assert_true(d.allow);
 }
 
+/* A header claiming an identity changes nothing and is noted for the audit. */
+static void test_identity_header_ignored(void **state)
+{
+	char err[256], line[4096], *s = make_envelope("bob", "POST", "/v1.41/containers/create",
+						      "application/json", "Authz-User", "admin",
+						      "{}");
+	struct envelope env;
+	struct decision d;
+
+	assert_int_equal(envelope_decode(s, strlen(s), &env, err, sizeof(err)), 0);
+	decide(*state, &env, PHASE_REQUEST, &d);
+	assert_false(d.allow);
+	assert_string_equal(d.user, "bob");
+	assert_int_equal(d.nnotes, 1);
+	assert_non_null(strstr(d.notes[0], "ignored the Authz-User header"));
+	assert_true(audit_format(&d, &env, 1, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "\"notes\":[\"ignored the Authz-User header"));
+	envelope_free(&env);
+	free(s);
+}
+
 static void test_response_phase(void **state)
 {
 	struct decision d;
@@ -336,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_uri_bypass_forms_denied),
 		cmocka_unit_test(test_unroutable_denied_even_for_admin),
 		cmocka_unit_test(test_form_body_denied),
+		cmocka_unit_test(test_identity_header_ignored),
 		cmocka_unit_test(test_response_phase),
 		cmocka_unit_test(test_audit_record_format),
 		cmocka_unit_test(test_corpus_routes),
