@@ -24,6 +24,8 @@ struct rule {
 	uint64_t actions[ACTION_WORDS];	/* bitset of the actions the rule names */
 	const struct profile *profile;	/* constraints on bodies, or NULL (points into
 					 * policy->profiles or the built-ins) */
+	const struct profile *audit_profile;	/* stricter profile whose violations are
+					 * allowed and recorded as would-deny, or NULL */
 	bool owner_required;		/* "owner: required": users touch only their objects */
 };
 

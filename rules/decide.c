@@ -273,7 +273,13 @@ void decide_with(const struct policy *p, const struct envelope *env, enum phase 
 		if (rc > 0)
 			effect = EFFECT_DENY;
 	}
-	if (effect == EFFECT_ALLOW) {
+	if (effect == EFFECT_ALLOW && r && r->audit_profile && phase == PHASE_REQUEST &&
+	    constraints_check(r->audit_profile, &rq, d) != 0) {
+		/* Passes what is enforced, fails the stricter profile being
+		 * audited: allowed, and recorded with the reasons. */
+		d->outcome = OUTCOME_WOULD_DENY;
+		d->allow = true;
+	} else if (effect == EFFECT_ALLOW) {
 		d->outcome = OUTCOME_ALLOW;
 		d->allow = true;
 	} else if (d->mode == MODE_DRY_RUN) {

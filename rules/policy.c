@@ -832,8 +832,7 @@ static const struct key rule_keys[RULE_NKEYS] = {
 	[RULE_EFFECT] = { "effect", 0, NULL, NULL },
 	[RULE_MODE] = { "mode", 0, NULL, NULL },
 	[RULE_PROFILE] = { "profile", 0, NULL, NULL },
-	[RULE_AUDIT_PROFILE] = { "audit_profile", KEY_UNSUPPORTED,
-				 "audit profiles are not implemented yet", NULL },
+	[RULE_AUDIT_PROFILE] = { "audit_profile", 0, NULL, NULL },
 	[RULE_OWNER] = { "owner", 0, NULL, NULL },
 };
 
@@ -1295,6 +1294,12 @@ load_rule(struct loader *ld, const yaml_node_t *m, struct rule *r, uint32_t ri)
 		load_actions(ld, v[RULE_ACTIONS], r);
 	if (v[RULE_USERS] != NULL)
 		load_users(ld, v[RULE_USERS], ri);
+	if (v[RULE_AUDIT_PROFILE] != NULL) {
+		r->audit_profile = ld_rule_profile(ld, v[RULE_AUDIT_PROFILE]);
+		if (v[RULE_EFFECT] != NULL && r->effect == EFFECT_DENY)
+			ld_diag(ld, v[RULE_AUDIT_PROFILE], "\"audit_profile\" has no effect in a "
+				"rule with \"effect: deny\"; remove one of them");
+	}
 	if (v[RULE_OWNER] != NULL && (c = choose(ld, v[RULE_OWNER], "owner", owners)) >= 0) {
 		r->owner_required = c == 1;
 		if (r->owner_required && v[RULE_EFFECT] != NULL && r->effect == EFFECT_DENY)

@@ -34,6 +34,11 @@ static const char policy_text[] =
 	"    users: [\"*\"]\n"
 	"    actions: [\"Plugin*\"]\n"
 	"    effect: deny\n"
+	"  - name: staged\n"
+	"    users: [erin]\n"
+	"    actions: [ContainerCreate]\n"
+	"    profile: baseline\n"
+	"    audit_profile: restricted\n"
 	"  - name: ci-audit\n"
 	"    users: [ci]\n"
 	"    actions: [ContainerCreate]\n"
@@ -230,6 +235,44 @@ static void test_form_body_denied(void **state)
 	assert_true(d.allow);
 }
 
+/* Enforce baseline while auditing restricted: what passes the one and fails
+ * the other is allowed and recorded as would-deny, with restricted's reasons. */
+static void test_audit_profile(void **state)
+{
+	static const struct {
+		const char *body;
+		bool allow;
+		enum outcome outcome;
+	} cases[] = {
+		{ "{\"Image\":\"bb\"}", true, OUTCOME_WOULD_DENY },
+		{ "{\"Image\":\"bb\",\"User\":\"1000\",\"HostConfig\":{\"CapDrop\":[\"ALL\"],"
+		  "\"SecurityOpt\":[\"no-new-privileges\"]}}", true, OUTCOME_ALLOW },
+		{ "{\"Image\":\"bb\",\"HostConfig\":{\"Privileged\":true}}", false, OUTCOME_DENY },
+	};
+	struct envelope env;
+	struct decision d;
+	char err[256], msg[2048];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = make_envelope("erin", "POST", "/v1.41/containers/create",
+					"application/json", NULL, NULL, cases[i].body);
+
+		assert_int_equal(envelope_decode(s, strlen(s), &env, err, sizeof(err)), 0);
+		decide(*state, &env, PHASE_REQUEST, &d);
+		decision_message(&d, msg, sizeof(msg));
+		if (d.allow != cases[i].allow || d.outcome != cases[i].outcome)
+			fail_msg("%s: allow=%d outcome=%s: %s", cases[i].body, d.allow,
+				 outcome_name(d.outcome), msg);
+		if (cases[i].outcome == OUTCOME_WOULD_DENY)
+			assert_non_null(strstr(msg, "(profile restricted)"));
+		if (cases[i].outcome == OUTCOME_DENY)
+			assert_non_null(strstr(msg, "(profile baseline)"));
+		envelope_free(&env);
+		free(s);
+	}
+}
+
 /* A header claiming an identity changes nothing and is noted for the audit. */
 static void test_identity_header_ignored(void **state)
 {
@@ -357,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_uri_bypass_forms_denied),
 		cmocka_unit_test(test_unroutable_denied_even_for_admin),
 		cmocka_unit_test(test_form_body_denied),
+		cmocka_unit_test(test_audit_profile),
 		cmocka_unit_test(test_identity_header_ignored),
 		cmocka_unit_test(test_response_phase),
 		cmocka_unit_test(test_audit_record_format),

@@ -854,7 +854,7 @@ struct bad_case {
 	why "); refusing to load a policy whose constraints would be ignored"
 #define TOP_KEYS "(valid keys: version, unauthenticated, default, mode, owner_label, " \
 	"owner_list, groups, profiles, rules)"
-#define RULE_KEYS "(valid keys: name, users, actions, effect, mode, profile, owner)"
+#define RULE_KEYS "(valid keys: name, users, actions, effect, mode, profile, audit_profile, owner)"
 #define NOT_A_PATTERN "names are matched exactly; only \"*\" alone, in a rule's users, means anyone"
 
 static const struct bad_case bad_cases[] = {
@@ -983,8 +983,10 @@ static const struct bad_case bad_cases[] = {
 	  "    profile: cis\n",
 	  { "t.yaml:7:14: \"profile\" has no effect in a rule with \"effect: deny\"; remove one of "
 	    "them" } },
-	{ "rule_audit_profile", RULE_HEAD "    users: [a]\n    actions: [\"*\"]\n    audit_profile: cis\n",
-	  { "t.yaml:6:5: " UNSUPPORTED("audit_profile", "audit profiles are not implemented yet") } },
+	{ "rule_audit_profile", RULE_HEAD "    users: [a]\n    actions: [\"*\"]\n    effect: deny\n"
+	  "    audit_profile: cis\n",
+	  { "t.yaml:7:20: \"audit_profile\" has no effect in a rule with \"effect: deny\"; "
+	    "remove one of them" } },
 	{ "rule_owner", RULE_HEAD "    users: [a]\n    actions: [\"*\"]\n    owner: yes\n",
 	  { "t.yaml:6:12: \"owner\" must be required or none, not \"yes\"" } },
 	{ "rule_owner_on_deny", RULE_HEAD "    users: [a]\n    actions: [\"*\"]\n    effect: deny\n"
