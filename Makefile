@@ -107,6 +107,7 @@ e2e: $(BUILD)/portcullis
 	tests/e2e/run.sh $(BUILD)/portcullis
 	tests/e2e/owner.sh $(BUILD)/portcullis
 	tests/e2e/rollout.sh $(BUILD)/portcullis
+	tests/e2e/examples.sh $(BUILD)/portcullis
 
 test: deps
 	$(MAKE) all unit test-policies

@@ -25,6 +25,7 @@
 #include "cases.h"
 #include "decide.h"
 #include "envelope.h"
+#include "explain.h"
 #include "json.h"
 #include "lookup_docker.h"
 #include "mode.h"
@@ -86,13 +87,17 @@ static const char usage_check[] =
 	"line per problem and exit 1.\n";
 
 static const char usage_eval[] =
-	"usage: portcullis eval --policy FILE [REQUEST|-]\n"
+	"usage: portcullis eval --policy FILE [--explain] [REQUEST|-]\n"
 	"\n"
 	"Decide one request offline. REQUEST (a file, or stdin when absent or -) is the JSON\n"
 	"object dockerd posts to /AuthZPlugin.AuthZReq, or a line\n"
 	"{\"call\": \"AuthZReq\"|\"AuthZRes\", \"request\": {...}} as in the audit corpus.\n"
 	"Prints {\"allow\", \"action\", \"user\", \"rule\", \"mode\", \"reasons\"}; exits 0 when\n"
-	"allowed, 1 when denied, 2 on a usage or input error.\n";
+	"allowed, 1 when denied, 2 on a usage or input error.\n"
+	"\n"
+	"  --explain   also print, on stderr, the trace of the decision: the action, the\n"
+	"              user, each rule with whether it names the user and the action, the\n"
+	"              deciding rule, and each constraint of its profile with its result\n";
 
 static const char usage_test[] =
 	"usage: portcullis test [-v|--verbose] POLICY CASES...\n"
@@ -286,6 +291,7 @@ static int cmd_eval(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' },
+		{ "explain", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -295,12 +301,15 @@ static int cmd_eval(int argc, char **argv)
 	struct decision d;
 	enum phase phase;
 	char *buf = NULL;
+	bool trace = false;
 	size_t len = 0;
 	int c, rc = 2;
 
-	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:xh", opts, NULL)) != -1) {
 		if (c == 'p')
 			policy_path = optarg;
+		else if (c == 'x')
+			trace = true;
 		else if (c == 'h') {
 			fputs(usage_eval, stdout);
 			return 0;
@@ -322,6 +331,8 @@ static int cmd_eval(int argc, char **argv)
 	if (read_request(buf, len, &env, &phase) != 0)
 		goto out;
 	decide(p, &env, phase, &d);
+	if (trace)
+		explain(stderr, p, &env, phase, &d);
 	print_eval(&d);
 	envelope_free(&env);
 	rc = d.allow ? 0 : 1;

@@ -1672,3 +1672,37 @@ policy_match(const struct policy *p, const char *user, enum action a)
 	}
 	return NULL;
 }
+
+/* Is RI in the ascending list C? */
+static bool
+candidates_has(const struct candidates *c, uint32_t ri)
+{
+	size_t lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->v[mid] == ri)
+			return true;
+		if (c->v[mid] < ri)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+bool
+policy_rule_names_user(const struct policy *p, const struct rule *r, const char *user)
+{
+	const struct slot *s;
+	uint32_t ri;
+
+	if (p == NULL || p->index == NULL || r < p->rules || r >= p->rules + p->nrules)
+		return false;
+	ri = (uint32_t)(r - p->rules);
+	if (candidates_has(&p->index->anyone, ri))
+		return true;
+	s = ld_strtab_find(&p->index->users, user, strlen(user));
+	return s != NULL && candidates_has(&p->index->entries[s->val].rules, ri);
+}

@@ -15,6 +15,7 @@
 
 #include "audit.h"
 #include "decide.h"
+#include "explain.h"
 #include "json.h"
 #include "testutil.h"
 
@@ -273,6 +274,37 @@ static void test_audit_profile(void **state)
 	}
 }
 
+/* eval --explain: the same decision, traced rule by rule and key by key. */
+static void test_explain(void **state)
+{
+	char err[256], *trace = NULL, *s = make_envelope("erin", "POST", "/v1.41/containers/create",
+						      "application/json", NULL, NULL,
+						      "{\"Image\":\"bb\",\"HostConfig\":"
+						      "{\"Privileged\":true}}");
+	struct envelope env;
+	struct decision d;
+	size_t len = 0;
+	FILE *out = open_memstream(&trace, &len);
+
+	assert_non_null(out);
+	assert_int_equal(envelope_decode(s, strlen(s), &env, err, sizeof(err)), 0);
+	decide(*state, &env, PHASE_REQUEST, &d);
+	explain(out, *state, &env, PHASE_REQUEST, &d);
+	fclose(out);
+	assert_non_null(strstr(trace, "action: ContainerCreate"));
+	assert_non_null(strstr(trace, "admins"));
+	assert_non_null(strstr(trace, "staged"));
+	assert_non_null(strstr(trace, "<- decides"));
+	assert_non_null(strstr(trace, "profile \"baseline\":"));
+	assert_non_null(strstr(trace, "privileged             VIOLATED"));
+	assert_non_null(strstr(trace, "host_namespaces        ok"));
+	assert_non_null(strstr(trace, "audit profile \"restricted\":"));
+	assert_non_null(strstr(trace, "decision: deny"));
+	free(trace);
+	envelope_free(&env);
+	free(s);
+}
+
 /* A header claiming an identity changes nothing and is noted for the audit. */
 static void test_identity_header_ignored(void **state)
 {
@@ -401,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_unroutable_denied_even_for_admin),
 		cmocka_unit_test(test_form_body_denied),
 		cmocka_unit_test(test_audit_profile),
+		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_identity_header_ignored),
 		cmocka_unit_test(test_response_phase),
 		cmocka_unit_test(test_audit_record_format),
