@@ -1510,6 +1510,15 @@ static bool is_image_id(const char *s)
 	return (strlen(s) == 64 && all_hex(s, 64)) || is_digest(s);
 }
 
+/* dockerd falls back to a unique ID prefix when a name is not found locally
+ * (GetImage): a bare all-hex name with no tag ("4ac2") may run any image. */
+static bool may_be_id_prefix(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < 64 && all_hex(s, n);
+}
+
 /* reference.WithTag's tag grammar: [\w][\w.-]{0,127}. */
 static bool tag_valid(const char *s)
 {
@@ -1559,6 +1568,61 @@ static bool image_allowed(const struct check *c, const struct image_ref *ref)
 }
 
 /*
+ * Under an images allowlist, the calls that put content under a name of the
+ * caller's choosing would launder any image into an allowed name
+ * (protocol.md 3.9): tag re-points a name, commit names a container's
+ * filesystem, import names a tarball. Each is refused when the name it would
+ * write is one the allowlist allows (naming anything else is harmless: the
+ * allowlist will not run it). Load takes its names from the tarball, unseen:
+ * always refused. Builds are not refused, as building is what CI runners are
+ * for: a policy that must not let a build produce an allowed name keeps
+ * ImageBuild out of the rule's actions or requires image_digest
+ * (spec/constraints.md).
+ */
+static bool writes_allowed_name(struct check *c, const char *what, const char *repo,
+				const char *tag)
+{
+	struct image_ref ref;
+	char name[700], err[160];
+
+	if (repo == NULL || *repo == '\0')
+		return false;	/* no name: the image is known by ID only */
+	snprintf(name, sizeof(name), "%s%s%s", repo, tag && *tag ? ":" : "", tag ? tag : "");
+	if (image_parse(name, &ref, err, sizeof(err)) != 0 || image_allowed(c, &ref)) {
+		decision_add_reason(c->d, "%s as %s is not allowed: it would put any content under "
+				    "a name the allowed images include (profile %.64s)", what, name,
+				    c->p->name ? c->p->name : "");
+		return true;
+	}
+	return false;
+}
+
+static bool launders_image(struct check *c)
+{
+	const struct uri *u = &c->rq->uri;
+
+	switch (c->rq->action) {
+	case ACTION_ImageTag:
+		return writes_allowed_name(c, "tagging an image", uri_query_get(u, "repo"),
+					   uri_query_get(u, "tag"));
+	case ACTION_ImageCommit:
+		return writes_allowed_name(c, "committing a container", uri_query_get(u, "repo"),
+					   uri_query_get(u, "tag"));
+	case ACTION_ImageCreate:
+		return uri_query_get(u, "fromSrc") &&
+		       writes_allowed_name(c, "importing an image", uri_query_get(u, "repo"),
+					   uri_query_get(u, "tag"));
+	case ACTION_ImageLoad:
+		decision_add_reason(c->d, "loading images is not allowed while images are limited "
+				    "to an allowlist: the names come from the tarball, unseen "
+				    "(profile %.64s)", c->p->name ? c->p->name : "");
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
  * One image reference against images and image_digest. SUBJECT names it
  * ("Image=bb:latest"). For a pull, TAG is the query's tag, which dockerd
  * applies over the reference: a digest replaces the reference's tag and
@@ -1580,6 +1644,11 @@ static void check_image_ref(struct check *c, const char *subject, const char *ra
 		if (forbids(&c->p->images))
 			violate(c, "%s is an image ID, which cannot be checked against the allowed "
 				"images; use a name", subject);
+		return;
+	}
+	if (c->f->kind != BODY_PULL && may_be_id_prefix(raw) && forbids(&c->p->images)) {
+		violate(c, "%s may be read by dockerd as an image ID prefix; name it with a tag "
+			"(%s:latest)", subject, raw);
 		return;
 	}
 	/* "pull -a" may send a trailing ':' that dockerd trims */
@@ -1683,6 +1752,8 @@ int constraints_check(const struct profile *p, const struct request *rq, struct 
 				    "without a profile for administrators", what, p->name ? p->name : "");
 		return 1;
 	}
+	if (forbids(&p->images) && launders_image(&c))
+		return 1;
 	if (body_facts(rq, &f, err, sizeof(err)) != 0) {
 		unreadable(&c, "%s body cannot be checked: %s", action_name(rq->action), err);
 		facts_free(&f);

@@ -1053,9 +1053,29 @@ static void test_images(void **state)
 	       "busybox, bb:* (profile tenant)", NULL);
 	expect(&p, "POST", "/v1.41/images/create?fromImage=busybox&tag=latest", NULL, 0, NULL);
 	expect(&p, "POST", "/v1.41/images/create?fromImage=busybox:", NULL, 0, NULL);
+	/* content under an allowed name of the caller's choosing: laundering */
 	expect(&p, "POST", "/v1.41/images/create?fromSrc=-&repo=x", NULL, 0, NULL);
+	expect(&p, "POST", "/v1.41/images/create?fromSrc=-&repo=bb", NULL, 1,
+	       "importing an image as bb is not allowed: it would put any content under a name "
+	       "the allowed images include (profile tenant)", NULL);
+	expect(&p, "POST", "/v1.41/images/evil/tag?repo=bb&tag=latest", NULL, 1,
+	       "tagging an image as bb:latest is not allowed: it would put any content under a "
+	       "name the allowed images include (profile tenant)", NULL);
+	expect(&p, "POST", "/v1.41/images/evil/tag?repo=mine&tag=latest", NULL, 0, NULL);
+	expect(&p, "POST", "/v1.41/build?t=mine:1&t=busybox", NULL, 0, NULL);	/* see launders_image */
+	expect(&p, "POST", "/v1.41/commit?container=x&repo=busybox&tag=2", NULL, 1,
+	       "committing a container as busybox:2 is not allowed: it would put any content "
+	       "under a name the allowed images include (profile tenant)", NULL);
+	expect(&p, "POST", "/v1.41/images/load", NULL, 1,
+	       "loading images is not allowed while images are limited to an allowlist: the "
+	       "names come from the tarball, unseen (profile tenant)", NULL);
+	/* a short all-hex name may be resolved by dockerd as an ID prefix */
+	expect(&p, "POST", CREATE, "{\"Image\":\"4ac2\"}", 1,
+	       "Image=4ac2 may be read by dockerd as an image ID prefix; name it with a tag "
+	       "(4ac2:latest) (profile tenant)", NULL);
+	expect(&p, "POST", CREATE, "{\"Image\":\"bb:1\"}", 0, NULL);
 	expect(&p, "POST", CREATE,
-	       "{\"Image\":\"bb\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"image\",\"Source\":\"busyboxevil\","
+	       "{\"Image\":\"busybox\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"image\",\"Source\":\"busyboxevil\","
 	       "\"Target\":\"/i\"}]}}", 1,
 	       "HostConfig.Mounts[0].Source=busyboxevil (docker.io/library/busyboxevil:latest), allowed: "
 	       "busybox, bb:* (profile tenant)", NULL);
