@@ -20,6 +20,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 # Only the helpers (pc_wait_until, pc_alive, pc_stop_pid, ...); no dockerd here.
 # shellcheck source=tests/e2e/lib.sh
 . "$HERE/lib.sh"
+# shellcheck source=tests/e2e/assert.sh
+. "$HERE/assert.sh"
 
 PASSED=0
 FAILED=0
@@ -31,14 +33,7 @@ BG_PID=""
 
 # --- reporting --------------------------------------------------------------------
 
-flat() {
-	local s
-	s=$(printf '%s' "$*" | tr '\n\t' '  ' | tr -s ' ')
-	[ "${#s}" -le 700 ] || s="${s:0:700}..."
-	printf '%s' "$s"
-}
 
-summary() { echo "$PASSED passed, $FAILED failed"; }
 
 # t NAME FUNCTION: 0 passes, 77 is a skip (WHY says why), anything else fails.
 t() {
@@ -67,25 +62,7 @@ skip() {
 	return 77
 }
 
-succeeds() {
-	local desc=$1 rc=0
-	shift
-	OUT=$("$@" 2>&1) || rc=$?
-	[ "$rc" = 0 ] && return 0
-	WHY="$desc: exit $rc: $(flat "$OUT")"
-	return 1
-}
 
-has() {
-	local desc=$1 s
-	shift
-	for s in "$@"; do
-		if [[ "$OUT" != *"$s"* ]]; then
-			WHY="$desc: expected '$s' in: $(flat "$OUT")"
-			return 1
-		fi
-	done
-}
 
 cleanup() {
 	local rc=$?

@@ -19,6 +19,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/e2e/lib.sh
 . "$HERE/lib.sh"
+# shellcheck source=tests/e2e/assert.sh
+. "$HERE/assert.sh"
 
 PASSED=0
 FAILED=0
@@ -30,14 +32,7 @@ POLICY_DIR=""
 
 # --- reporting (as in run.sh) -----------------------------------------------------
 
-flat() {
-	local s
-	s=$(printf '%s' "$*" | tr '\n\t' '  ' | tr -s ' ')
-	[ "${#s}" -le 700 ] || s="${s:0:700}..."
-	printf '%s' "$s"
-}
 
-summary() { echo "$PASSED passed, $FAILED failed"; }
 
 pc_die() {
 	if [ "$BASHPID" != $$ ]; then
@@ -50,47 +45,9 @@ pc_die() {
 	exit 1
 }
 
-t() {
-	local name=$1
-	shift
-	WHY=""
-	if "$@"; then
-		echo "ok - $name"
-		PASSED=$((PASSED + 1))
-	else
-		echo "not ok - $name: ${WHY:-failed}"
-		FAILED=$((FAILED + 1))
-	fi
-}
 
-succeeds() {
-	local desc=$1 rc=0
-	shift
-	OUT=$("$@" 2>&1) || rc=$?
-	[ "$rc" = 0 ] && return 0
-	WHY="$desc: exit $rc: $(flat "$OUT")"
-	return 1
-}
 
-fails() {
-	local desc=$1 rc=0
-	shift
-	OUT=$("$@" 2>&1) || rc=$?
-	[ "$rc" != 0 ] && return 0
-	WHY="$desc: expected a failure, got exit 0: $(flat "$OUT")"
-	return 1
-}
 
-has() {
-	local desc=$1 s
-	shift
-	for s in "$@"; do
-		if [[ "$OUT" != *"$s"* ]]; then
-			WHY="$desc: expected '$s' in: $(flat "$OUT")"
-			return 1
-		fi
-	done
-}
 
 # --- dockerd with or without the plugin -------------------------------------------
 

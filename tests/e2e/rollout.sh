@@ -25,6 +25,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=tests/e2e/lib.sh
 . "$HERE/lib.sh"
+# shellcheck source=tests/e2e/assert.sh
+. "$HERE/assert.sh"
 DEMO=$ROOT/contrib/policies/demo.yaml
 DEMO_CASES=$ROOT/contrib/policies/demo.cases.yaml
 
@@ -37,14 +39,7 @@ METRICS_SOCK=""
 
 # --- reporting ---------------------------------------------------------------------
 
-flat() {
-	local s
-	s=$(printf '%s' "$*" | tr '\n\t' '  ' | tr -s ' ')
-	[ "${#s}" -le 700 ] || s="${s:0:700}..."
-	printf '%s' "$s"
-}
 
-summary() { echo "$PASSED passed, $FAILED failed"; }
 
 # A setup failure ends the run, but still as a `not ok` line and the summary.
 pc_die() {
@@ -58,18 +53,6 @@ pc_die() {
 	exit 1
 }
 
-t() {
-	local name=$1
-	shift
-	WHY=""
-	if "$@"; then
-		echo "ok - $name"
-		PASSED=$((PASSED + 1))
-	else
-		echo "not ok - $name: ${WHY:-failed}"
-		FAILED=$((FAILED + 1))
-	fi
-}
 
 # succeeds DESC CMD...: CMD exits 0; its output is in OUT.
 succeeds() {
@@ -93,29 +76,8 @@ exits() {
 	return 1
 }
 
-has() {
-	local desc=$1 s
-	shift
-	for s in "$@"; do
-		if [[ "$OUT" != *"$s"* ]]; then
-			WHY="$desc: expected '$s' in: $(flat "$OUT")"
-			return 1
-		fi
-	done
-}
 
-lacks() {
-	local desc=$1 s
-	shift
-	for s in "$@"; do
-		if [[ "$OUT" == *"$s"* ]]; then
-			WHY="$desc: did not expect '$s' in: $(flat "$OUT")"
-			return 1
-		fi
-	done
-}
 
-denied_by_plugin() { printf 'authorization denied by plugin %s: ' "$PC_NAME"; }
 
 # --- the plugin, with the rollout options --------------------------------------------
 

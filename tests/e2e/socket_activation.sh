@@ -18,6 +18,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Only the helpers (pc_wait_until, pc_alive, pc_stop_pid, ...); no dockerd here.
 # shellcheck source=tests/e2e/lib.sh
 . "$HERE/lib.sh"
+# shellcheck source=tests/e2e/assert.sh
+. "$HERE/assert.sh"
 
 # sd_listen's "RestartSec". The test does not rely on it: it restarts
 # Portcullis itself (SIGUSR1 to sd_listen) once the requests are waiting, so a
@@ -36,20 +38,7 @@ SDL_PID=""
 SENT=0 # requests answered with {"Allow":true}: each must leave one audit line
 REQ='{"RequestMethod":"GET","RequestUri":"/v1.41/version","RequestHeaders":{"User-Agent":"socket-activation-test"}}'
 
-summary() { echo "$PASSED passed, $FAILED failed"; }
 
-t() {
-	local name=$1
-	shift
-	WHY=""
-	if "$@"; then
-		echo "ok - $name"
-		PASSED=$((PASSED + 1))
-	else
-		echo "not ok - $name: ${WHY:-failed}"
-		FAILED=$((FAILED + 1))
-	fi
-}
 
 setup_failed() {
 	echo "not ok - sd_listen runs portcullis on a held socket: $*"
