@@ -1734,6 +1734,7 @@ static void (*const checks[])(struct check *) = {
 
 int constraints_check(const struct profile *p, const struct request *rq, struct decision *d)
 {
+	const struct facts *fp = rq->facts;
 	struct facts f;
 	struct check c;
 	const char *what;
@@ -1754,17 +1755,26 @@ int constraints_check(const struct profile *p, const struct request *rq, struct 
 	}
 	if (forbids(&p->images) && launders_image(&c))
 		return 1;
-	if (body_facts(rq, &f, err, sizeof(err)) != 0) {
-		unreadable(&c, "%s body cannot be checked: %s", action_name(rq->action), err);
-		facts_free(&f);
+	if (!fp && rq->facts_error) {
+		unreadable(&c, "%s body cannot be checked: %s", action_name(rq->action),
+			   rq->facts_error);
 		return -1;
 	}
-	c.f = &f;
-	c.n = f.names;
-	if (f.kind != BODY_NONE && f.kind != BODY_OPAQUE)
+	if (!fp) {
+		if (body_facts(rq, &f, err, sizeof(err)) != 0) {
+			unreadable(&c, "%s body cannot be checked: %s", action_name(rq->action), err);
+			facts_free(&f);
+			return -1;
+		}
+		fp = &f;
+	}
+	c.f = fp;
+	c.n = fp->names;
+	if (fp->kind != BODY_NONE && fp->kind != BODY_OPAQUE)
 		for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
 			checks[i](&c);
-	facts_free(&f);
+	if (fp == &f)
+		facts_free(&f);
 	if (c.unreadable)
 		return -1;
 	return c.violations ? 1 : 0;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "body.h"
 #include "constraints.h"
 #include "decide.h"
 #include "owner.h"
@@ -236,7 +237,26 @@ static int check_conditions(const struct policy *p, const struct rule *r,
 		if (orc != 0)
 			rc = orc;
 	}
+	if (rc == 0 && r->audit_profile && constraints_check(r->audit_profile, rq, d) != 0)
+		rc = 2;		/* meets the rule, fails the audited profile */
 	return rc;
+}
+
+/*
+ * Read the body once for every check of rule R that needs it (its profiles,
+ * its ownership): decoding it is the dearest part of a decision. F is then
+ * RQ's to use and the caller's to free.
+ */
+static void read_body(const struct rule *r, struct request *rq, struct facts *f,
+		      char *err, size_t errlen)
+{
+	memset(f, 0, sizeof(*f));
+	if (!r->profile && !r->audit_profile && !r->owner_required)
+		return;
+	if (body_facts(rq, f, err, errlen) == 0)
+		rq->facts = f;
+	else
+		rq->facts_error = err;
 }
 
 void decide_with(const struct policy *p, const struct envelope *env, enum phase phase,
@@ -245,7 +265,9 @@ void decide_with(const struct policy *p, const struct envelope *env, enum phase 
 	const char *user = env->user ? env->user : p->unauthenticated;
 	const struct rule *r;
 	struct request rq;
+	struct facts facts;
 	enum effect effect;
+	char err[256];
 	int rc;
 
 	memset(d, 0, sizeof(*d));
@@ -262,7 +284,9 @@ void decide_with(const struct policy *p, const struct envelope *env, enum phase 
 	/* The body was checked when the request phase allowed it; the response
 	 * phase only re-checks that the rule still allows the action. */
 	if (effect == EFFECT_ALLOW && r && phase == PHASE_REQUEST) {
+		read_body(r, &rq, &facts, err, sizeof(err));
 		rc = check_conditions(p, r, &rq, lk, d);
+		facts_free(&facts);
 		if (rc < 0) {
 			/* Could not be checked (missing or unreadable body, lookup
 			 * failed): never softened by dry-run, nothing is allowed
@@ -270,16 +294,17 @@ void decide_with(const struct policy *p, const struct envelope *env, enum phase 
 			d->mode = MODE_ENFORCE;
 			goto out;
 		}
+		if (rc == 2) {
+			/* Passes what is enforced, fails the stricter profile being
+			 * audited: allowed, and recorded with the reasons. */
+			d->outcome = OUTCOME_WOULD_DENY;
+			d->allow = true;
+			goto out;
+		}
 		if (rc > 0)
 			effect = EFFECT_DENY;
 	}
-	if (effect == EFFECT_ALLOW && r && r->audit_profile && phase == PHASE_REQUEST &&
-	    constraints_check(r->audit_profile, &rq, d) != 0) {
-		/* Passes what is enforced, fails the stricter profile being
-		 * audited: allowed, and recorded with the reasons. */
-		d->outcome = OUTCOME_WOULD_DENY;
-		d->allow = true;
-	} else if (effect == EFFECT_ALLOW) {
+	if (effect == EFFECT_ALLOW) {
 		d->outcome = OUTCOME_ALLOW;
 		d->allow = true;
 	} else if (d->mode == MODE_DRY_RUN) {

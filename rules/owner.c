@@ -37,39 +37,42 @@ static int check_create_label(const struct policy *p, const struct request *rq,
 			      struct decision *d)
 {
 	const cJSON *labels, *mine;
+	cJSON *parsed = NULL;
+	const cJSON *root;
 	char err[128];
-	cJSON *root;
-	int rc = 1;
 
-	if (!rq->env->has_body) {
+	if (rq->facts && rq->facts->root) {
+		root = rq->facts->root;		/* decide() read the body already */
+	} else if (!rq->env->has_body) {
 		decision_add_reason(d, "%s has no body to read the owner label from",
 				    action_name(rq->action));
 		return -1;
-	}
-	root = json_parse_strict((const char *)rq->env->body, rq->env->body_len, err, sizeof(err));
-	if (!root) {
-		decision_add_reason(d, "%s body is not JSON dockerd would read the same way: %s",
-				    action_name(rq->action), err);
-		return -1;
+	} else {
+		root = parsed = json_parse_strict((const char *)rq->env->body, rq->env->body_len,
+						  err, sizeof(err));
+		if (!root) {
+			decision_add_reason(d, "%s body is not JSON dockerd would read the same "
+					    "way: %s", action_name(rq->action), err);
+			return -1;
+		}
 	}
 	/* Labels is a Go struct field (folded match); its keys are a map (exact). */
 	labels = json_get_fold(root, "Labels");
+	mine = json_get(labels, p->owner_label);
 	if (labels && !cJSON_IsObject(labels) && !cJSON_IsNull(labels)) {
 		decision_add_reason(d, "Labels is not an object");
-		rc = -1;
-		goto out;
+		cJSON_Delete(parsed);
+		return -1;
 	}
-	mine = json_get(labels, p->owner_label);
 	if (cJSON_IsString(mine) && strcmp(mine->valuestring, rq->user) == 0) {
-		rc = 0;
-		goto out;
+		cJSON_Delete(parsed);
+		return 0;
 	}
+	cJSON_Delete(parsed);
 	decision_add_reason(d, "%s must carry the label %s=%s (add --label %s=%s)",
 			    action_name(rq->action), p->owner_label, rq->user, p->owner_label,
 			    rq->user);
-out:
-	cJSON_Delete(root);
-	return rc;
+	return 1;
 }
 
 /* ---------------------------------------------------------------- listings */
@@ -316,6 +319,8 @@ static int check_create_refs(const struct policy *p, const struct request *rq,
 	char err[256] = "";
 	int rc;
 
+	if (rq->facts)		/* decide() read the body already */
+		return check_container_refs(p, rq, lk, rq->facts, d);
 	if (body_facts(rq, &f, err, sizeof(err)) != 0 || !f.root) {
 		decision_add_reason(d, "%s: %s", action_name(rq->action),
 				    err[0] ? err : "no body to read");
