@@ -76,9 +76,10 @@ void policy_diag_free(struct policy_diag *d);
  */
 const struct rule *policy_match(const struct policy *p, const char *user, enum action a);
 
-/* Does rule R (one of P's) name USER, directly, through a group or as "*"?
- * For explanations; the decision path uses policy_match. */
-bool policy_rule_names_user(const struct policy *p, const struct rule *r, const char *user);
+/* Does rule R (one of P's) name USER, directly, through a group, or (unless
+ * BY_NAME) as "*"? */
+bool policy_rule_names_user(const struct policy *p, const struct rule *r, const char *user,
+			    bool by_name);
 
 /* True when ACTION is in the rule's action set. */
 static inline bool rule_has_action(const struct rule *r, enum action a)

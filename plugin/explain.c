@@ -123,7 +123,7 @@ void explain(FILE *out, const struct policy *p, const struct envelope *env, enum
 	fprintf(out, "rules (first match decides):\n");
 	for (i = 0; i < p->nrules; i++) {
 		const struct rule *r = &p->rules[i];
-		bool u = policy_rule_names_user(p, r, user), a = rule_has_action(r, rq.action);
+		bool u = policy_rule_names_user(p, r, user, false), a = rule_has_action(r, rq.action);
 
 		fprintf(out, "  %-24s line %-4u user %-3s action %-3s%s\n", r->name, r->line,
 			u ? "yes" : "no", a ? "yes" : "no",

@@ -134,6 +134,20 @@ fail:
 }
 
 /*
+ * Disabling, removing, reconfiguring or replacing a plugin can take
+ * Portcullis itself out of dockerd's chain (disable removes an authz plugin
+ * at once: protocol.md 1.6), and a plugin is root code on the host. Such
+ * calls are allowed only by a rule that names the user, directly or through
+ * a group, never by "*".
+ */
+static bool changes_a_plugin(enum action a)
+{
+	return a == ACTION_PluginDisable || a == ACTION_PluginDelete || a == ACTION_PluginSet ||
+	       a == ACTION_PluginUpgrade || a == ACTION_PluginPull || a == ACTION_PluginCreate ||
+	       a == ACTION_PluginEnable;
+}
+
+/*
  * The policy's verdict before constraints: the first matching rule (policy_match
  * walks in file order), or the default. Sets rule, mode and, for a deny, the reason.
  */
@@ -152,9 +166,18 @@ static enum effect match_rule(const struct policy *p, const struct request *rq,
 	}
 	d->rule = r->name;
 	d->mode = r->mode;
-	if (r->effect == EFFECT_DENY)
+	if (r->effect == EFFECT_DENY) {
 		decision_add_reason(d, "%s is denied to user \"%s\"", action_name(rq->action),
 				    rq->user);
+		return EFFECT_DENY;
+	}
+	if (changes_a_plugin(rq->action) && !policy_rule_names_user(p, r, rq->user, true)) {
+		decision_add_reason(d, "%s is allowed only to users a rule names, not through "
+				    "\"*\": it can disable this authorization plugin",
+				    action_name(rq->action));
+		d->mode = MODE_ENFORCE;		/* not softened by dry-run */
+		return EFFECT_DENY;
+	}
 	return r->effect;
 }
 

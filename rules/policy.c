@@ -1693,7 +1693,8 @@ candidates_has(const struct candidates *c, uint32_t ri)
 }
 
 bool
-policy_rule_names_user(const struct policy *p, const struct rule *r, const char *user)
+policy_rule_names_user(const struct policy *p, const struct rule *r, const char *user,
+		       bool by_name)
 {
 	const struct slot *s;
 	uint32_t ri;
@@ -1701,7 +1702,7 @@ policy_rule_names_user(const struct policy *p, const struct rule *r, const char 
 	if (p == NULL || p->index == NULL || r < p->rules || r >= p->rules + p->nrules)
 		return false;
 	ri = (uint32_t)(r - p->rules);
-	if (candidates_has(&p->index->anyone, ri))
+	if (!by_name && candidates_has(&p->index->anyone, ri))
 		return true;
 	s = ld_strtab_find(&p->index->users, user, strlen(user));
 	return s != NULL && candidates_has(&p->index->entries[s->val].rules, ri);

@@ -31,6 +31,9 @@ static const char policy_text[] =
 	"  - name: alice-containers\n"
 	"    users: [alice]\n"
 	"    actions: [\"Container*\", \"System{Ping,PingHead,Version}\"]\n"
+	"  - name: anyone-plugins\n"
+	"    users: [\"*\"]\n"
+	"    actions: [PluginEnable, PluginList]\n"
 	"  - name: no-plugins\n"
 	"    users: [\"*\"]\n"
 	"    actions: [\"Plugin*\"]\n"
@@ -128,6 +131,24 @@ static void test_deny_rule_message(void **state)
 	assert_string_equal(d.object, "plugin:portcullis");
 	message(&d, msg, sizeof(msg));
 	assert_string_equal(msg, "rule \"no-plugins\": PluginDisable is denied to user \"alice\"");
+}
+
+/* Plugin changes can take Portcullis out of dockerd's chain: never through "*". */
+static void test_plugin_changes_need_a_named_user(void **state)
+{
+	struct decision d;
+	char msg[512];
+
+	run(state, "frank", "POST", "/v1.41/plugins/portcullis/enable?timeout=0", NULL,
+	    PHASE_REQUEST, &d);
+	assert_false(d.allow);
+	assert_string_equal(d.rule, "anyone-plugins");
+	decision_message(&d, msg, sizeof(msg));
+	assert_non_null(strstr(msg, "allowed only to users a rule names"));
+	run(state, "frank", "GET", "/v1.41/plugins", NULL, PHASE_REQUEST, &d);
+	assert_true(d.allow);	/* reading is not changing */
+	run(state, "admin", "POST", "/v1.41/plugins/portcullis/disable", NULL, PHASE_REQUEST, &d);
+	assert_true(d.allow);	/* admins are named, through @admins */
 }
 
 static void test_unauthenticated_name(void **state)
@@ -427,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_rule_allows),
 		cmocka_unit_test(test_default_deny_message),
 		cmocka_unit_test(test_deny_rule_message),
+		cmocka_unit_test(test_plugin_changes_need_a_named_user),
 		cmocka_unit_test(test_unauthenticated_name),
 		cmocka_unit_test(test_dry_run_would_deny),
 		cmocka_unit_test(test_uri_bypass_forms_denied),
