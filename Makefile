@@ -112,7 +112,7 @@ e2e: $(BUILD)/portcullis
 test: deps
 	$(MAKE) all unit test-policies
 	$(MAKE) asan valgrind fuzz
-	$(MAKE) e2e e2e-packaging
+	$(MAKE) e2e e2e-packaging e2e-faults
 
 demo: deps
 	$(MAKE) all

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -49,6 +50,8 @@ struct audit {
 	bool envelopes;
 	atomic_ulong errors;
 	atomic_ulong omitted;
+	atomic_bool failing;	/* writes are failing now: report the outage once */
+	atomic_bool torn;	/* a short write left a partial line: start the next on its own */
 	char syslog_tag[64];	/* "<86>portcullis[PID]: " */
 };
 
@@ -56,7 +59,9 @@ struct audit {
 
 static int open_file(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	/* O_RDWR, not O_WRONLY: after a short write (disk full) take_back reads the
+	 * tail to make sure the partial line it removes is its own. */
+	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 
 	if (fd < 0)
 		snprintf(err, errlen, "cannot open audit log %s: %s", path, strerror(errno));
@@ -178,11 +183,20 @@ int audit_reopen(struct audit *a, char *err, size_t errlen)
 
 static void lost(struct audit *a, const char *what, int err)
 {
-	/* Counted, not fatal: a full disk must not stop Docker. */
-	if (atomic_fetch_add(&a->errors, 1) == 0)
+	/* Counted, not fatal: a full disk must not stop Docker. Reported once
+	 * per outage, and again when it ends. */
+	atomic_fetch_add(&a->errors, 1);
+	if (!atomic_exchange(&a->failing, true))
 		fprintf(stderr, "portcullis: audit %s failed: %s (counted in "
-			"portcullis_audit_write_errors_total; reported once)\n", what,
-			strerror(err));
+			"portcullis_audit_write_errors_total; reported once until it recovers)\n",
+			what, strerror(err));
+}
+
+static void recovered(struct audit *a)
+{
+	if (atomic_load(&a->failing) && atomic_exchange(&a->failing, false))
+		fprintf(stderr, "portcullis: audit log writable again (%lu records lost in all)\n",
+			atomic_load(&a->errors));
 }
 
 /* One datagram; a vanished syslog (journald restarted) is reconnected once. */
@@ -208,8 +222,40 @@ static void send_syslog(struct audit *a, const char *line, size_t n)
 }
 
 /* BUF holds N bytes and room for one more (the newline). */
+/*
+ * A short write (disk full) left the first W bytes of "\n"-if-HEAL + BUF at
+ * the end of the file. Take them back if they are still the end (nobody
+ * appended since), so the log stays whole lines a reader can parse.
+ */
+static bool take_back(struct audit *a, bool heal, const char *buf, size_t w)
+{
+	struct stat st;
+	char tmp[4096];
+	size_t done = 0, k, i;
+	off_t at;
+
+	if (!a->path || fstat(a->fd, &st) != 0 || (size_t)st.st_size < w)
+		return false;
+	at = st.st_size - (off_t)w;
+	while (done < w) {
+		k = w - done < sizeof(tmp) ? w - done : sizeof(tmp);
+		if (pread(a->fd, tmp, k, at + (off_t)done) != (ssize_t)k)
+			return false;
+		for (i = 0; i < k; i++) {
+			size_t pos = done + i;
+			char want = heal ? (pos == 0 ? '\n' : buf[pos - 1]) : buf[pos];
+
+			if (tmp[i] != want)
+				return false;
+		}
+		done += k;
+	}
+	return ftruncate(a->fd, at) == 0;
+}
+
 static void emit(struct audit *a, char *buf, size_t n)
 {
+	bool heal;
 	ssize_t w;
 
 	if (a->sink == SINK_SYSLOG) {
@@ -217,9 +263,27 @@ static void emit(struct audit *a, char *buf, size_t n)
 		return;
 	}
 	buf[n++] = '\n';
-	w = write(a->fd, buf, n);
-	if (w != (ssize_t)n)
-		lost(a, "log write", w < 0 ? errno : ENOSPC);
+	/* After a short write (disk full) the file ends mid-line: the next record
+	 * starts with a newline, in the same write(2), so it is whole and stays
+	 * atomic with respect to other threads' records. */
+	heal = atomic_exchange(&a->torn, false);
+	if (heal) {
+		struct iovec iov[2] = { { "\n", 1 }, { buf, n } };
+
+		w = writev(a->fd, iov, 2);
+		n += 1;
+	} else {
+		w = write(a->fd, buf, n);
+	}
+	if (w == (ssize_t)n) {
+		recovered(a);
+		return;
+	}
+	if (w > 0 && take_back(a, heal, buf, (size_t)w))
+		w = 0;				/* the file ends as it did before */
+	if (w > 0 || heal)
+		atomic_store(&a->torn, true);	/* a partial line is (still) there */
+	lost(a, "log write", w < 0 ? errno : ENOSPC);
 }
 
 /* ---------------------------------------------------------------- records */

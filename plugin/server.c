@@ -28,6 +28,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,6 +261,28 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 	}
 }
 
+/*
+ * libmicrohttpd answers malformed HTTP itself (400, 413, 414, 431, 505)
+ * without calling us: log why, so an operator sees it, but at most a
+ * hundred lines, since any local client can produce them at will.
+ */
+static void http_log(void *cls, const char *fmt, va_list ap)
+{
+	static atomic_uint lines;
+	unsigned n = atomic_fetch_add(&lines, 1);
+
+	(void)cls;
+	if (n >= 100) {
+		if (n == 100)
+			fprintf(stderr, "portcullis: http: further HTTP errors are not logged\n");
+		return;
+	}
+	fputs("portcullis: http: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	if (*fmt && fmt[strlen(fmt) - 1] != '\n')
+		fputc('\n', stderr);
+}
+
 /* ---------------------------------------------------------------- sockets */
 
 /* The socket systemd passed (LISTEN_PID/LISTEN_FDS, first fd is 3), or -1. */
@@ -391,8 +415,9 @@ int server_run(const struct server_options *opt, struct audit *audit)
 	 * thread each, bounded by the connection limit and the idle timeout.
 	 */
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-			     MHD_USE_POLL | MHD_USE_ITC,
+			     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG,
 			     0, NULL, NULL, on_request, &srv,
+			     MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
 			     MHD_OPTION_LISTEN_SOCKET, fd,
 			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512u << 10),
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
