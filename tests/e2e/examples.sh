@@ -279,7 +279,11 @@ echo "# admin-host-cis"
 pc_start_plugin "$EXAMPLES/admin-host-cis.yaml"
 pc_start_dockerd
 pc_import_busybox anon # root, an admin; an import names no image to check
-as_anon tag bb:latest "$IMAGE" >/dev/null 2>&1 || pc_die "root cannot tag bb:latest as $IMAGE"
+# Tagging into a name the allowlist allows is refused under the profile (it
+# could launder any content into that name): break-glass does it, as an
+# operator would to publish a vetted local image.
+as_user breakglass tag bb:latest "$IMAGE" >/dev/null 2>&1 ||
+	pc_die "break-glass cannot tag bb:latest as $IMAGE: $(as_user breakglass tag bb:latest "$IMAGE" 2>&1)"
 t "admin-host-cis: a CIS-compliant docker run passes (admin)" cis_compliant_run
 t "admin-host-cis: the unix-socket caller is root, an admin under the same profile" cis_root_compliant_run
 t "admin-host-cis: docker run --privileged is denied (CIS 5.5)" cis_privileged
