@@ -267,6 +267,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
  * hundred lines, since any local client can produce them at will.
  */
 static void http_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void http_log(void *cls, const char *fmt, va_list ap)
 {
 	static atomic_uint lines;
 	unsigned n = atomic_fetch_add(&lines, 1);
