@@ -90,10 +90,14 @@ fuzz:
 		echo "fuzz $$n: $$(grep -o 'Done [0-9]* runs in [0-9]* second' build/fuzz/$$n.log)"; \
 	done
 
-# The unit tests and the protocol tests again, under ASan+UBSan.
+# The unit tests, the protocol tests and the main e2e suites (a real dockerd)
+# again, under ASan+UBSan: a leak or an error makes the plugin's exit status
+# non-zero, which the suites check on SIGTERM.
 asan:
 	$(MAKE) BUILD=build/asan SAN="$(ASAN_FLAGS)" CFLAGS="-O1 -g" build/asan/portcullis unit
 	tests/e2e/protocol.sh build/asan/portcullis
+	tests/e2e/run.sh build/asan/portcullis
+	tests/e2e/owner.sh build/asan/portcullis
 
 # The unit tests under valgrind memcheck: zero errors, zero leaks.
 valgrind: $(UNIT_BIN)
