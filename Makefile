@@ -114,7 +114,7 @@ e2e: $(BUILD)/portcullis
 	tests/e2e/examples.sh $(BUILD)/portcullis
 
 test: deps
-	$(MAKE) all unit test-policies
+	$(MAKE) all unit test-policies bench-smoke
 	$(MAKE) asan valgrind fuzz
 	$(MAKE) e2e e2e-packaging e2e-faults
 

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * noop.c - the ceiling: an authorization plugin that decides nothing.
+ *
+ *   noop --socket PATH [--max-seconds S]
+ *
+ * libmicrohttpd set up exactly as plugin/server.c sets it up (same daemon
+ * flags: a thread per connection over poll(), same stack size, timeouts,
+ * limits, completion callback, response construction), answering
+ * {"Allow":true} to every POST once MHD has read the body, which it hands
+ * over and we drop. What portcullis costs on top of this is our work; what
+ * this costs is the HTTP stack's and the kernel's. run.sh warns when the
+ * MHD_USE_ and MHD_OPTION_ names used here and in server.c differ.
+ * Stops on SIGTERM/SIGINT, or by itself after --max-seconds (default 900).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#define IDLE_TIMEOUT_S 120	/* as plugin/server.c */
+
+/* Per request, as server.c keeps one (a call state is allocated there too). */
+struct call {
+	int seen;
+};
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *body)
+{
+	struct MHD_Response *r;
+	enum MHD_Result rc;
+
+	r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"application/vnd.docker.plugins.v1.1+json");
+	rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload, size_t *upload_size, void **state)
+{
+	(void)cls;
+	(void)url;
+	(void)version;
+	(void)upload;
+	if (!*state) {
+		struct call *call = calloc(1, sizeof(*call));
+
+		if (!call)
+			return MHD_NO;
+		*state = call;
+		return MHD_YES;		/* headers only; the body follows */
+	}
+	if (*upload_size) {
+		*upload_size = 0;	/* read by MHD, dropped by us */
+		return MHD_YES;
+	}
+	if (strcmp(method, "POST") != 0)
+		return respond(c, MHD_HTTP_NOT_FOUND, "{\"Err\":\"not found\"}\n");
+	return respond(c, MHD_HTTP_OK, "{\"Allow\":true}\n");
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **state,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	free(*state);
+	*state = NULL;
+}
+
+/* MHD's own errors, to stderr (server.c caps its log at 100 lines; we never
+ * expect one here). Has the signature MHD_OPTION_EXTERNAL_LOGGER wants. */
+static void http_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void http_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	fputs("noop: http: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return -1;
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL;
+	long max_s = 900;
+	struct MHD_Daemon *d;
+	struct timespec limit;
+	sigset_t set;
+	int i, fd;
+
+	for (i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--socket") == 0)
+			path = argv[i + 1];
+		else if (strcmp(argv[i], "--max-seconds") == 0)
+			max_s = strtol(argv[i + 1], NULL, 10);
+		else
+			break;
+	}
+	if (!path || i != argc || max_s < 1) {
+		fputs("usage: noop --socket PATH [--max-seconds S]\n", stderr);
+		return 2;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	fd = listen_unix(path);
+	if (fd < 0) {
+		fprintf(stderr, "noop: cannot listen on %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+			     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+			     0, NULL, NULL, on_request, NULL,
+			     MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
+			     MHD_OPTION_LISTEN_SOCKET, fd,
+			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512u << 10),
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+			     MHD_OPTION_CONNECTION_LIMIT, 4096u,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			     MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "noop: cannot start the HTTP server\n");
+		close(fd);
+		return 1;
+	}
+	limit.tv_sec = max_s;
+	limit.tv_nsec = 0;
+	while (sigtimedwait(&set, NULL, &limit) < 0 && errno == EINTR)
+		;
+	MHD_quiesce_daemon(d);
+	MHD_stop_daemon(d);
+	close(fd);
+	unlink(path);
+	return 0;
+}
