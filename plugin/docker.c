@@ -15,7 +15,6 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,24 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errorf.h"
 #include "docker.h"
 
 #define MAX_RESPONSE (4u << 20)
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 int docker_client_init(struct docker_client *c, const char *url, int timeout_ms,
 		       char *err, size_t errlen)
@@ -58,23 +43,23 @@ int docker_client_init(struct docker_client *c, const char *url, int timeout_ms,
 	c->timeout_ms = timeout_ms;
 	if (strncmp(url, "unix://", 7) == 0) {
 		if (strlen(url + 7) == 0 || strlen(url + 7) >= sizeof(c->path))
-			return fail(err, errlen, "invalid docker host %s", url);
+			return errorf(err, errlen, "invalid docker host %s", url);
 		strcpy(c->path, url + 7);
 	} else if (strncmp(url, "tcp://", 6) == 0) {
 		colon = strrchr(url + 6, ':');
 		if (!colon || (size_t)(colon - (url + 6)) >= sizeof(c->host))
-			return fail(err, errlen, "invalid docker host %s (want tcp://HOST:PORT)", url);
+			return errorf(err, errlen, "invalid docker host %s (want tcp://HOST:PORT)", url);
 		memcpy(c->host, url + 6, (size_t)(colon - (url + 6)));
 		port = strtol(colon + 1, &end, 10);
 		if (*end || port < 1 || port > 65535)
-			return fail(err, errlen, "invalid port in docker host %s", url);
+			return errorf(err, errlen, "invalid port in docker host %s", url);
 		c->port = (unsigned short)port;
 	} else {
-		return fail(err, errlen, "docker host must be unix://PATH or tcp://HOST:PORT, not %s",
+		return errorf(err, errlen, "docker host must be unix://PATH or tcp://HOST:PORT, not %s",
 			    url);
 	}
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		return fail(err, errlen, "getrandom: %s", strerror(errno));
+		return errorf(err, errlen, "getrandom: %s", strerror(errno));
 	for (i = 0; i < sizeof(rnd); i++)
 		snprintf(c->token + 2 * i, 3, "%02x", rnd[i]);
 	return 0;
@@ -126,24 +111,24 @@ static int connect_by(const struct docker_client *c, long deadline, char *err, s
 		sa->sin_family = AF_INET;
 		sa->sin_port = htons(c->port);
 		if (inet_pton(AF_INET, c->host, &sa->sin_addr) != 1)
-			return fail(err, errlen, "docker host %s is not a numeric IPv4 address",
+			return errorf(err, errlen, "docker host %s is not a numeric IPv4 address",
 				    c->host);
 		sl = sizeof(*sa);
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return fail(err, errlen, "socket: %s", strerror(errno));
+		return errorf(err, errlen, "socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&ss, sl) != 0) {
 		if (errno != EINPROGRESS && errno != EAGAIN) {
-			fail(err, errlen, "cannot connect to dockerd: %s", strerror(errno));
+			errorf(err, errlen, "cannot connect to dockerd: %s", strerror(errno));
 			goto fail;
 		}
 		if (wait_fd(fd, POLLOUT, deadline) != 0) {
-			fail(err, errlen, "timed out connecting to dockerd");
+			errorf(err, errlen, "timed out connecting to dockerd");
 			goto fail;
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &solen) != 0 || so != 0) {
-			fail(err, errlen, "cannot connect to dockerd: %s", strerror(so ? so : errno));
+			errorf(err, errlen, "cannot connect to dockerd: %s", strerror(so ? so : errno));
 			goto fail;
 		}
 	}
@@ -179,19 +164,19 @@ static int recv_all(int fd, char **out, size_t *len, long deadline, char *err, s
 	ssize_t r;
 
 	if (!buf)
-		return fail(err, errlen, "out of memory");
+		return errorf(err, errlen, "out of memory");
 	for (;;) {
 		if (n == cap) {
 			if (cap >= MAX_RESPONSE) {
 				free(buf);
-				return fail(err, errlen, "dockerd's answer is larger than %u bytes",
+				return errorf(err, errlen, "dockerd's answer is larger than %u bytes",
 					    MAX_RESPONSE);
 			}
 			cap *= 2;
 			nb = realloc(buf, cap + 1);
 			if (!nb) {
 				free(buf);
-				return fail(err, errlen, "out of memory");
+				return errorf(err, errlen, "out of memory");
 			}
 			buf = nb;
 		}
@@ -203,11 +188,11 @@ static int recv_all(int fd, char **out, size_t *len, long deadline, char *err, s
 		} else if (errno == EAGAIN || errno == EINTR) {
 			if (wait_fd(fd, POLLIN, deadline) != 0) {
 				free(buf);
-				return fail(err, errlen, "dockerd did not answer within the deadline");
+				return errorf(err, errlen, "dockerd did not answer within the deadline");
 			}
 		} else {
 			free(buf);
-			return fail(err, errlen, "reading from dockerd: %s", strerror(errno));
+			return errorf(err, errlen, "reading from dockerd: %s", strerror(errno));
 		}
 	}
 	buf[n] = '\0';
@@ -256,7 +241,7 @@ static int parse_response(char *raw, size_t len, int *status, size_t *bodylen,
 	size_t off;
 
 	if (!hdr_end || sscanf(raw, "HTTP/1.%*d %d", status) != 1)
-		return fail(err, errlen, "malformed answer from dockerd");
+		return errorf(err, errlen, "malformed answer from dockerd");
 	*hdr_end = '\0';
 	for (line = strstr(raw, "\r\n"); line; line = next) {
 		line += 2;
@@ -269,7 +254,7 @@ static int parse_response(char *raw, size_t len, int *status, size_t *bodylen,
 	raw[len - off] = '\0';
 	*bodylen = len - off;
 	if (chunked && dechunk(raw, *bodylen, bodylen) != 0)
-		return fail(err, errlen, "malformed chunked answer from dockerd");
+		return errorf(err, errlen, "malformed chunked answer from dockerd");
 	return 0;
 }
 
@@ -287,13 +272,13 @@ int docker_get(const struct docker_client *c, const char *path, int *status, cha
 		     "GET %s HTTP/1.1\r\nHost: docker\r\nUser-Agent: portcullis\r\n"
 		     "%s: %s\r\nConnection: close\r\n\r\n", path, LOOKUP_TOKEN_HEADER, c->token);
 	if (n < 0 || (size_t)n >= sizeof(req))
-		return fail(err, errlen, "lookup path too long");
+		return errorf(err, errlen, "lookup path too long");
 	fd = connect_by(c, deadline, err, errlen);
 	if (fd < 0)
 		return -1;
 	if (send_all(fd, req, (size_t)n, deadline) != 0) {
 		close(fd);
-		return fail(err, errlen, "cannot send to dockerd within the deadline");
+		return errorf(err, errlen, "cannot send to dockerd within the deadline");
 	}
 	if (recv_all(fd, &raw, &rawlen, deadline, err, errlen) != 0) {
 		close(fd);

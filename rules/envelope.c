@@ -14,12 +14,12 @@
  *     retry after a transport error re-sends an already drained buffer, so the
  *     retry arrives with an empty body (protocol.md 1.5).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base64.h"
+#include "errorf.h"
 #include "envelope.h"
 #include "json.h"
 
@@ -44,21 +44,6 @@ static const struct field {
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 static int check_base64_string(const cJSON *v)
 {
 	return cJSON_IsString(v) &&
@@ -76,30 +61,30 @@ static int check_field(const struct field *f, const cJSON *v, char *err, size_t 
 	switch (f->type) {
 	case F_STRING:
 		if (!cJSON_IsString(v))
-			return fail(err, errlen, "envelope: %s is not a string", f->name);
+			return errorf(err, errlen, "envelope: %s is not a string", f->name);
 		return 0;
 	case F_BASE64:
 		if (check_base64_string(v) != 0)
-			return fail(err, errlen, "envelope: %s is not valid base64", f->name);
+			return errorf(err, errlen, "envelope: %s is not valid base64", f->name);
 		return 0;
 	case F_HEADERS:
 		if (!cJSON_IsObject(v))
-			return fail(err, errlen, "envelope: %s is not an object", f->name);
+			return errorf(err, errlen, "envelope: %s is not an object", f->name);
 		for (it = v->child; it; it = it->next)
 			if (!cJSON_IsString(it))
-				return fail(err, errlen, "envelope: %s has a non-string value", f->name);
+				return errorf(err, errlen, "envelope: %s has a non-string value", f->name);
 		return 0;
 	case F_CERTS:
 		if (!cJSON_IsArray(v))
-			return fail(err, errlen, "envelope: %s is not an array", f->name);
+			return errorf(err, errlen, "envelope: %s is not an array", f->name);
 		for (it = v->child; it; it = it->next)
 			if (!cJSON_IsNull(it) && check_base64_string(it) != 0)
-				return fail(err, errlen, "envelope: %s has an entry that is not base64",
+				return errorf(err, errlen, "envelope: %s has an entry that is not base64",
 					    f->name);
 		return 0;
 	case F_INT:
 		if (json_int64(v, &n) != 0)
-			return fail(err, errlen, "envelope: %s is not an integer", f->name);
+			return errorf(err, errlen, "envelope: %s is not an integer", f->name);
 		return 0;
 	}
 	return -1;
@@ -138,10 +123,10 @@ static int decode_body(const cJSON *v, struct envelope *env, char *err, size_t e
 	len = strlen(v->valuestring);
 	env->body = malloc(base64_decoded_max(len) + 1);
 	if (!env->body)
-		return fail(err, errlen, "envelope: %s", "out of memory");
+		return errorf(err, errlen, "envelope: %s", "out of memory");
 	n = base64_decode(v->valuestring, len, env->body);
 	if (n < 0)
-		return fail(err, errlen, "envelope: %s is not valid base64", "RequestBody");
+		return errorf(err, errlen, "envelope: %s is not valid base64", "RequestBody");
 	env->body[n] = '\0';
 	env->body_len = (size_t)n;
 	/* Go omits an empty []byte, so a present-but-empty body is a body of 0
@@ -156,7 +141,7 @@ int envelope_decode(const char *buf, size_t len, struct envelope *env, char *err
 
 	memset(env, 0, sizeof(*env));
 	if (len == 0)
-		return fail(err, errlen, "envelope: %s", "empty request body (a retried call?)");
+		return errorf(err, errlen, "envelope: %s", "empty request body (a retried call?)");
 	root = json_parse_strict(buf, len, err, errlen);
 	if (!root)
 		return -1;
@@ -172,14 +157,14 @@ int envelope_from_json(cJSON *root, struct envelope *env, char *err, size_t errl
 	memset(env, 0, sizeof(*env));
 	env->root = root;
 	if (!cJSON_IsObject(root)) {
-		fail(err, errlen, "envelope: %s", "not a JSON object");
+		errorf(err, errlen, "envelope: %s", "not a JSON object");
 		goto fail;
 	}
 	for (it = root->child; it; it = it->next) {
 		int idx = field_index(it->string);
 
 		if (idx == -2) {
-			fail(err, errlen, "envelope: key \"%s\" is not spelt as dockerd spells it",
+			errorf(err, errlen, "envelope: key \"%s\" is not spelt as dockerd spells it",
 			     it->string);
 			goto fail;
 		}
@@ -191,7 +176,7 @@ int envelope_from_json(cJSON *root, struct envelope *env, char *err, size_t errl
 	}
 	for (i = 0; i < NFIELDS; i++)
 		if (fields[i].required && !cJSON_IsString(seen[i])) {
-			fail(err, errlen, "envelope: %s is missing", fields[i].name);
+			errorf(err, errlen, "envelope: %s is missing", fields[i].name);
 			goto fail;
 		}
 

@@ -15,12 +15,12 @@
  *  - a pattern that does not parse matches nothing;
  *  - matching is linear-ish: the last '*' (or "**") is the only backtrack.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "errorf.h"
 #include "image.h"
 
 #define REF_MAX		1024	/* longest reference or pattern we read */
@@ -54,21 +54,6 @@ struct parts {
 	const char *digest;	/* NULL when none */
 	size_t glen;
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ASCII classes; the locale must not change what a reference is. */
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -301,27 +286,27 @@ static int
 check_parts(const struct parts *p, char *err, size_t errlen)
 {
 	if (!valid_domain(p->domain, p->dlen)) {
-		seterr(err, errlen, "invalid reference format: bad registry domain");
+		errorf(err, errlen, "invalid reference format: bad registry domain");
 		return -1;
 	}
 	if (has_upper(p->path, p->plen)) {
-		seterr(err, errlen, "invalid reference format: repository name must be lowercase");
+		errorf(err, errlen, "invalid reference format: repository name must be lowercase");
 		return -1;
 	}
 	if (p->plen == 0 || !each_component(p->path, p->plen, valid_component)) {
-		seterr(err, errlen, "invalid reference format");
+		errorf(err, errlen, "invalid reference format");
 		return -1;
 	}
 	if (name_len(p) > NAME_MAX_LEN) {
-		seterr(err, errlen, "repository name must not be more than %d characters", NAME_MAX_LEN);
+		errorf(err, errlen, "repository name must not be more than %d characters", NAME_MAX_LEN);
 		return -1;
 	}
 	if (p->tag != NULL && !valid_tag(p->tag, p->tlen)) {
-		seterr(err, errlen, "invalid reference format: bad tag");
+		errorf(err, errlen, "invalid reference format: bad tag");
 		return -1;
 	}
 	if (p->digest != NULL && !valid_digest(p->digest, p->glen)) {
-		seterr(err, errlen, "invalid reference format: bad or unsupported digest");
+		errorf(err, errlen, "invalid reference format: bad or unsupported digest");
 		return -1;
 	}
 	return 0;
@@ -334,16 +319,16 @@ image_parse(const char *ref, struct image_ref *out, char *err, size_t errlen)
 
 	memset(out, 0, sizeof(*out));
 	if (ref == NULL || ref[0] == '\0') {
-		seterr(err, errlen, "repository name must have at least one component");
+		errorf(err, errlen, "repository name must have at least one component");
 		return -1;
 	}
 	if (strnlen(ref, REF_MAX + 1) > REF_MAX) {
-		seterr(err, errlen, "image reference too long");
+		errorf(err, errlen, "image reference too long");
 		return -1;
 	}
 	split(ref, &p);
 	if (refused_as_id(ref, &p)) {
-		seterr(err, errlen, "invalid repository name: an image ID, not a name");
+		errorf(err, errlen, "invalid repository name: an image ID, not a name");
 		return -1;
 	}
 	if (check_parts(&p, err, errlen) != 0)

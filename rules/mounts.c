@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,22 +26,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "errorf.h"
 #include "mounts.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- Go's path.Clean ------------------------------------------------- */
 
@@ -180,32 +165,32 @@ resolve_existing(const char *path, char *out, size_t outlen, char *err, size_t e
 				hi = mid;
 		}
 		if (!realpath_prefix(path, ends[lo], real)) {
-			seterr(err, errlen, "cannot resolve host path: %s", strerror(errno));
+			errorf(err, errlen, "cannot resolve host path: %s", strerror(errno));
 			return -1;
 		}
 		if (realpath_prefix(path, ends[hi], next)) {
-			seterr(err, errlen, "host path changed while being resolved");
+			errorf(err, errlen, "host path changed while being resolved");
 			return -1;
 		}
 		e = errno;
 		if (e == ELOOP) {
-			seterr(err, errlen, "host path has a symlink loop");
+			errorf(err, errlen, "host path has a symlink loop");
 			return -1;
 		}
 		if (e != ENOENT && e != ENOTDIR) {
-			seterr(err, errlen, "cannot resolve host path: %s", strerror(e));
+			errorf(err, errlen, "cannot resolve host path: %s", strerror(e));
 			return -1;
 		}
 		memcpy(next, path, ends[hi]);
 		next[ends[hi]] = '\0';
 		if (lstat(next, &st) == 0) {
-			seterr(err, errlen, "host path goes through a dangling symlink");
+			errorf(err, errlen, "host path goes through a dangling symlink");
 			return -1;
 		}
 	}
 	snprintf(joined, sizeof(joined), "%s/%s", real, path + ends[lo]);
 	if (strlen(joined) >= PATH_MAX || clean(joined, out, outlen) != 0) {
-		seterr(err, errlen, "resolved host path is too long");
+		errorf(err, errlen, "resolved host path is too long");
 		return -1;
 	}
 	return 0;
@@ -217,11 +202,11 @@ mount_resolve_host_path(const char *path, char *out, size_t outlen, char *err, s
 	char cleaned[PATH_MAX], lexical[PATH_MAX], physical[PATH_MAX];
 
 	if (path == NULL || path[0] != '/') {
-		seterr(err, errlen, "host path is not absolute");
+		errorf(err, errlen, "host path is not absolute");
 		return -1;
 	}
 	if (strnlen(path, PATH_MAX) >= PATH_MAX) {
-		seterr(err, errlen, "host path is too long");
+		errorf(err, errlen, "host path is too long");
 		return -1;
 	}
 	if (clean(path, cleaned, sizeof(cleaned)) != 0 ||
@@ -238,13 +223,13 @@ mount_resolve_host_path(const char *path, char *out, size_t outlen, char *err, s
 		if (resolve_existing(path, physical, sizeof(physical), err, errlen) != 0)
 			return -1;
 		if (strcmp(lexical, physical) != 0) {
-			seterr(err, errlen, "host path has '..' after a symlink (%s or %s)",
+			errorf(err, errlen, "host path has '..' after a symlink (%s or %s)",
 			    lexical, physical);
 			return -1;
 		}
 	}
 	if (strlen(lexical) >= outlen) {
-		seterr(err, errlen, "host path is too long");
+		errorf(err, errlen, "host path is too long");
 		return -1;
 	}
 	memcpy(out, lexical, strlen(lexical) + 1);
@@ -501,25 +486,25 @@ check_target(const char *target, struct bind_spec *out, char *err, size_t errlen
 	size_t i, n = strlen(target);
 
 	if (n == 0) {
-		seterr(err, errlen, "invalid volume specification: empty target");
+		errorf(err, errlen, "invalid volume specification: empty target");
 		return -1;
 	}
 	if (n >= PATH_MAX) {
-		seterr(err, errlen, "invalid volume specification: target too long");
+		errorf(err, errlen, "invalid volume specification: target too long");
 		return -1;
 	}
 	for (i = 0; i <= n; i++)
 		slashed[i] = target[i] == '\\' ? '/' : target[i];
 	if (slashed[0] != '/') {
-		seterr(err, errlen, "invalid mount path: mount path must be absolute");
+		errorf(err, errlen, "invalid mount path: mount path must be absolute");
 		return -1;
 	}
 	if (clean(slashed, cleaned, sizeof(cleaned)) != 0 || strcmp(cleaned, "/") == 0) {
-		seterr(err, errlen, "invalid specification: destination can't be '/'");
+		errorf(err, errlen, "invalid specification: destination can't be '/'");
 		return -1;
 	}
 	if (clean(target, out->target, sizeof(out->target)) != 0) {
-		seterr(err, errlen, "invalid volume specification: target too long");
+		errorf(err, errlen, "invalid volume specification: target too long");
 		return -1;
 	}
 	return 0;
@@ -533,12 +518,12 @@ static int
 check_exclusive(const struct bind_spec *b, bool nocopy, char *err, size_t errlen)
 {
 	if (b->type == MOUNT_BIND && nocopy) {
-		seterr(err, errlen, "invalid mount config for type \"bind\": "
+		errorf(err, errlen, "invalid mount config for type \"bind\": "
 		    "field VolumeOptions must not be specified");
 		return -1;
 	}
 	if (b->type == MOUNT_VOLUME && b->propagation[0] != '\0') {
-		seterr(err, errlen, "invalid mount config for type \"volume\": "
+		errorf(err, errlen, "invalid mount config for type \"volume\": "
 		    "field BindOptions must not be specified");
 		return -1;
 	}
@@ -554,7 +539,7 @@ static int
 set_source(const char *source, struct bind_spec *b, char *err, size_t errlen)
 {
 	if (strlen(source) >= sizeof(b->source)) {
-		seterr(err, errlen, "invalid volume specification: source too long");
+		errorf(err, errlen, "invalid volume specification: source too long");
 		return -1;
 	}
 	if (b->type == MOUNT_BIND) {
@@ -562,7 +547,7 @@ set_source(const char *source, struct bind_spec *b, char *err, size_t errlen)
 		return 0;
 	}
 	if (*source != '\0' && !volume_name_valid(source)) {
-		seterr(err, errlen, "invalid volume name (only [a-zA-Z0-9][a-zA-Z0-9_.-] allowed)");
+		errorf(err, errlen, "invalid volume name (only [a-zA-Z0-9][a-zA-Z0-9_.-] allowed)");
 		return -1;
 	}
 	memcpy(b->source, source, strlen(source) + 1);
@@ -595,12 +580,12 @@ mount_parse_bind(const char *raw, struct bind_spec *out, char *err, size_t errle
 
 	memset(out, 0, sizeof(*out));
 	if (raw == NULL || strnlen(raw, sizeof(buf)) >= sizeof(buf)) {
-		seterr(err, errlen, "invalid volume specification: too long");
+		errorf(err, errlen, "invalid volume specification: too long");
 		return -1;
 	}
 	n = split4(raw, buf, sizeof(buf), parts);
 	if (parts[0][0] == '\0' || n == 4) {
-		seterr(err, errlen, "invalid volume specification");
+		errorf(err, errlen, "invalid volume specification");
 		return -1;
 	}
 	target = parts[0];		/* one part: an anonymous volume at it */
@@ -608,7 +593,7 @@ mount_parse_bind(const char *raw, struct bind_spec *out, char *err, size_t errle
 		/* "/foo:rw" (or "/foo:") is a target and a mode, which only
 		 * a volume could be, and volumes need a name: refused */
 		if (n == 2 && mode_valid(parts[1])) {
-			seterr(err, errlen, "invalid volume specification");
+			errorf(err, errlen, "invalid volume specification");
 			return -1;
 		}
 		source = parts[0];
@@ -616,7 +601,7 @@ mount_parse_bind(const char *raw, struct bind_spec *out, char *err, size_t errle
 		mode = n == 3 ? parts[2] : "";
 	}
 	if (parse_mode(mode, out, &nocopy) != 0) {
-		seterr(err, errlen, "invalid mode");
+		errorf(err, errlen, "invalid mode");
 		return -1;
 	}
 	/* path.IsAbs: the source only, and without the '\' replacement */

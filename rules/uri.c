@@ -17,32 +17,17 @@
  *    valid UTF-8, and has no "/vX.Y" prefix;
  *  - query keys and values are decoded and free of NUL; ';' is an error.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errorf.h"
 #include "uri.h"
 
 #define URI_MAX		65536	/* longest RequestUri we read, in bytes */
 #define QUOTE_MAX	128	/* bytes of user input quoted in a message */
 #define QUOTE_BUF	(4 * QUOTE_MAX + 8)	/* room for them as \xHH */
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * quote - S (N bytes) in double quotes for an error message, printable ASCII
@@ -125,12 +110,12 @@ split_target(const char *raw, const char **path, size_t *pathlen,
 	long slen;
 
 	if (strcmp(raw, "*") == 0) {
-		seterr(err, errlen, "request target \"*\" names no API route");
+		errorf(err, errlen, "request target \"*\" names no API route");
 		return -1;
 	}
 	slen = scheme_len(raw);
 	if (slen < 0) {
-		seterr(err, errlen, "request URI %s: missing protocol scheme "
+		errorf(err, errlen, "request URI %s: missing protocol scheme "
 		    "(dockerd answers 400)", quote(q, sizeof(q), raw, strlen(raw)));
 		return -1;
 	}
@@ -145,7 +130,7 @@ split_target(const char *raw, const char **path, size_t *pathlen,
 		slash = memchr(rest + 2, '/', (size_t)(end - rest - 2));
 		if (slash == NULL) {
 			/* empty path: mux redirects "" to "/" */
-			seterr(err, errlen, "request URI %s has no path (dockerd "
+			errorf(err, errlen, "request URI %s has no path (dockerd "
 			    "redirects it)", quote(q, sizeof(q), raw, strlen(raw)));
 			return -1;
 		}
@@ -154,7 +139,7 @@ split_target(const char *raw, const char **path, size_t *pathlen,
 	if (rest == end || rest[0] != '/') {
 		/* "scheme:opaque" has an empty path (redirected); anything
 		 * else without a leading '/' is "invalid URI for request". */
-		seterr(err, errlen, "request URI %s is not an absolute path",
+		errorf(err, errlen, "request URI %s is not an absolute path",
 		    quote(q, sizeof(q), raw, strlen(raw)));
 		return -1;
 	}
@@ -280,16 +265,16 @@ decode_path(const char *s, size_t n, char **out, char *err, size_t errlen)
 	*out = NULL;
 	if (unescape(s, n, false, &p, &len, &bad) == -1) {
 		if (bad == NULL)
-			seterr(err, errlen, "out of memory");
+			errorf(err, errlen, "out of memory");
 		else
-			seterr(err, errlen, "invalid percent-encoding %s in path "
+			errorf(err, errlen, "invalid percent-encoding %s in path "
 			    "(dockerd answers 400)",
 			    quote(q, sizeof(q), bad, escape_len(bad, s + n)));
 		return -1;
 	}
 	for (i = 0; i < len; i++) {
 		if (p[i] == '\0' || (unsigned char)p[i] < 0x20 || p[i] == 0x7f) {
-			seterr(err, errlen, "%s (%%%02X) in path",
+			errorf(err, errlen, "%s (%%%02X) in path",
 			    p[i] == '\0' ? "NUL byte" : "control character",
 			    (unsigned char)p[i]);
 			free(p);
@@ -297,7 +282,7 @@ decode_path(const char *s, size_t n, char **out, char *err, size_t errlen)
 		}
 	}
 	if (!valid_utf8((const unsigned char *)p, len)) {
-		seterr(err, errlen, "invalid UTF-8 in path");
+		errorf(err, errlen, "invalid UTF-8 in path");
 		free(p);
 		return -1;
 	}
@@ -371,15 +356,15 @@ query_decode(const char *s, size_t n, char **out, char *err, size_t errlen)
 
 	if (unescape(s, n, true, out, &len, &bad) == -1) {
 		if (bad == NULL)
-			seterr(err, errlen, "out of memory");
+			errorf(err, errlen, "out of memory");
 		else
-			seterr(err, errlen, "invalid percent-encoding %s in query "
+			errorf(err, errlen, "invalid percent-encoding %s in query "
 			    "(dockerd answers 400)",
 			    quote(q, sizeof(q), bad, escape_len(bad, s + n)));
 		return -1;
 	}
 	if (memchr(*out, '\0', len) != NULL) {
-		seterr(err, errlen, "NUL byte (%%00) in query");
+		errorf(err, errlen, "NUL byte (%%00) in query");
 		free(*out);
 		*out = NULL;
 		return -1;
@@ -422,7 +407,7 @@ parse_query(struct uri *u, const char *q, char *err, size_t errlen)
 	size_t n = strlen(q), i, j, cap = 1;
 
 	if (memchr(q, ';', n) != NULL) {
-		seterr(err, errlen, "';' in query string (dockerd does not "
+		errorf(err, errlen, "';' in query string (dockerd does not "
 		    "accept it as a separator)");
 		return -1;
 	}
@@ -430,7 +415,7 @@ parse_query(struct uri *u, const char *q, char *err, size_t errlen)
 		if (q[i] == '&')
 			cap++;
 	if ((u->params = calloc(cap, sizeof(*u->params))) == NULL) {
-		seterr(err, errlen, "out of memory");
+		errorf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (i = 0; i <= n; i = j + 1) {
@@ -453,22 +438,22 @@ uri_parse(const char *raw, struct uri *u, char *err, size_t errlen)
 	int rc = -1;
 
 	if (u == NULL) {
-		seterr(err, errlen, "no place for the parsed URI");
+		errorf(err, errlen, "no place for the parsed URI");
 		return -1;
 	}
 	memset(u, 0, sizeof(*u));
 	if (raw == NULL || *raw == '\0') {
-		seterr(err, errlen, "empty request URI");
+		errorf(err, errlen, "empty request URI");
 		goto out;
 	}
 	if (strnlen(raw, URI_MAX + 1) > URI_MAX) {
-		seterr(err, errlen, "request URI longer than %d bytes", URI_MAX);
+		errorf(err, errlen, "request URI longer than %d bytes", URI_MAX);
 		goto out;
 	}
 	/* Go refuses control bytes anywhere in the URL (dockerd answers 400). */
 	for (i = 0; raw[i] != '\0'; i++) {
 		if ((unsigned char)raw[i] < 0x20 || raw[i] == 0x7f) {
-			seterr(err, errlen, "control character in request URI");
+			errorf(err, errlen, "control character in request URI");
 			goto out;
 		}
 	}
@@ -477,12 +462,12 @@ uri_parse(const char *raw, struct uri *u, char *err, size_t errlen)
 	if (decode_path(path, pathlen, &u->path, err, errlen) == -1)
 		goto out;
 	if (!path_is_clean(u->path)) {
-		seterr(err, errlen, "path %s is not clean (dockerd redirects it)",
+		errorf(err, errlen, "path %s is not clean (dockerd redirects it)",
 		    quote(q, sizeof(q), u->path, strlen(u->path)));
 		goto out;
 	}
 	if (strip_version(u) == -1) {
-		seterr(err, errlen, "out of memory");
+		errorf(err, errlen, "out of memory");
 		goto out;
 	}
 	if (query != NULL && parse_query(u, query, err, errlen) == -1)
