@@ -125,6 +125,20 @@ static enum MHD_Result respond_decision(struct MHD_Connection *c, const struct d
 	return respond(c, MHD_HTTP_OK, body);
 }
 
+/* A call that cannot be decided: recorded as an error, answered with 500. */
+static enum MHD_Result refuse(struct server *srv, struct MHD_Connection *c, struct call *call,
+			      enum phase phase, const char *why)
+{
+	struct decision d;
+	long latency;
+
+	decide_error(&d, phase, why);
+	latency = elapsed_us(&call->start);
+	metrics_decision(srv->metrics, &d, latency);
+	audit_record(srv->audit, &d, NULL, latency);
+	return respond_error(c, why);
+}
+
 static enum MHD_Result handle_authz(struct server *srv, struct MHD_Connection *c,
 				    struct call *call)
 {
@@ -136,20 +150,10 @@ static enum MHD_Result handle_authz(struct server *srv, struct MHD_Connection *c
 	enum MHD_Result rc;
 	long latency;
 
-	if (call->too_large) {
-		decide_error(&d, phase, "request too large");
-		latency = elapsed_us(&call->start);
-		metrics_decision(srv->metrics, &d, latency);
-		audit_record(srv->audit, &d, NULL, latency);
-		return respond_error(c, "portcullis: request too large");
-	}
-	if (envelope_decode(call->buf, call->len, &env, err, sizeof(err)) != 0) {
-		decide_error(&d, phase, err);
-		latency = elapsed_us(&call->start);
-		metrics_decision(srv->metrics, &d, latency);
-		audit_record(srv->audit, &d, NULL, latency);
-		return respond_error(c, err);
-	}
+	if (call->too_large)
+		return refuse(srv, c, call, phase, "portcullis: request too large");
+	if (envelope_decode(call->buf, call->len, &env, err, sizeof(err)) != 0)
+		return refuse(srv, c, call, phase, err);
 	snap = snapshot_acquire();
 	if (!snap) {
 		decide_error(&d, phase, "no policy loaded");
