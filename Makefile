@@ -19,7 +19,7 @@ BUILD      ?= build
 
 # Debian packages the build and the tests need.
 DEB_BUILD  := gcc make pkg-config libmicrohttpd-dev libcjson-dev libyaml-dev libcmocka-dev
-DEB_TEST   := docker.io busybox-static openssl curl valgrind clang logrotate strace
+DEB_TEST   := docker.io busybox-static openssl curl valgrind clang logrotate strace jq iproute2
 DEB_ALL    := $(DEB_BUILD) $(DEB_TEST)
 
 LIB_SRC    := $(sort $(wildcard rules/*.c) $(filter-out plugin/main.c,$(wildcard plugin/*.c)))
@@ -116,7 +116,7 @@ e2e: $(BUILD)/portcullis
 test: deps
 	$(MAKE) all unit test-policies bench-smoke
 	$(MAKE) asan valgrind fuzz
-	$(MAKE) e2e e2e-packaging e2e-faults
+	$(MAKE) e2e e2e-packaging e2e-faults e2e-socket-dockerd
 
 demo: deps
 	$(MAKE) all

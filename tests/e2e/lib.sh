@@ -9,6 +9,8 @@
 #                                 client certificate per NAME (CN=NAME, O=tenants)
 #   pc_start_plugin POLICY        `portcullis serve` on $PC_DIR/plugin.sock with a
 #                                 copy of POLICY ($PC_POLICY), registered as $PC_NAME
+#   pc_register_socket SOCKET     register $PC_NAME for a socket served by someone
+#                                 else (a socket-activation holder) instead
 #   pc_start_dockerd              dockerd with --authorization-plugin=$PC_NAME, on
 #                                 $PC_DOCKER_SOCK and TLS on 127.0.0.1:$PC_PORT
 #   pc_import_busybox WHO         image bb:latest from busybox-static; WHO is a
@@ -200,6 +202,18 @@ pc_start_plugin() {
 $(tail -n 20 "$PC_DIR/plugin.log")"
 	[ -S "$PC_PLUGIN_SOCK" ] || pc_die "the plugin exited at start:
 $(tail -n 20 "$PC_DIR/plugin.log")"
+	mkdir -p "$PC_SPEC_DIR"
+	printf 'unix://%s\n' "$PC_PLUGIN_SOCK" >"$PC_SPEC"
+}
+
+# pc_register_socket SOCKET: register $PC_NAME for a listening socket that is
+# not pc_start_plugin's (one held by tests/e2e/sd_listen.c, say): the spec file
+# points at SOCKET, which becomes $PC_PLUGIN_SOCK for pc_start_dockerd's check.
+# The caller starts what serves it; with its pid in $PC_PLUGIN_PID, the cleanup
+# stops it (SIGTERM, after dockerd) as it stops pc_start_plugin's plugin.
+pc_register_socket() {
+	[ -S "$1" ] || pc_die "$1 is not a socket (start its holder first)"
+	PC_PLUGIN_SOCK=$1
 	mkdir -p "$PC_SPEC_DIR"
 	printf 'unix://%s\n' "$PC_PLUGIN_SOCK" >"$PC_SPEC"
 }
