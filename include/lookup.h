@@ -15,6 +15,10 @@ struct object_info {
 	char owner[256];		/* the owner label's value */
 	bool has_owner;			/* false when the object has no owner label */
 	char container[129];		/* for an exec: the ID of its container */
+	char driver[64];		/* for a volume: its driver ("local") */
+	bool host_mount;		/* for a volume: the local driver's options mount
+					 * from the host (a bind in disguise) */
+	char device[4096];		/* ... and what they mount, "" if unknown */
 };
 
 enum lookup_result { LOOKUP_ERROR = -1, LOOKUP_FOUND = 0, LOOKUP_NOT_FOUND = 1 };

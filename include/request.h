@@ -9,6 +9,7 @@
 #include "uri.h"
 
 struct facts;
+struct lookup;
 
 struct request {
 	const struct envelope *env;	/* body: env->body / env->body_len / env->has_body */
@@ -19,6 +20,7 @@ struct request {
 	const struct facts *facts;	/* the body, read once by decide() for the checks that
 					 * need it; NULL: each check reads it (body_facts) */
 	const char *facts_error;	/* why the body could not be read, when facts is NULL */
+	const struct lookup *lookup;	/* resolves named objects (volumes), or NULL offline */
 };
 
 #endif

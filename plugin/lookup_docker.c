@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "mounts.h"
 #include "lookup_docker.h"
 
 /* Percent-encode NAME for a path segment: names may contain '/' (images) or
@@ -60,10 +61,17 @@ static int read_info(enum object_kind kind, const cJSON *root, const char *owner
 		copy_str(out->id, sizeof(out->id), json_get(root, "ID"));
 		copy_str(out->container, sizeof(out->container), json_get(root, "ContainerID"));
 		return out->container[0] ? 0 : -1;
-	case OBJECT_VOLUME:
+	case OBJECT_VOLUME: {
+		const char *device = NULL;
+
 		copy_str(out->id, sizeof(out->id), json_get(root, "Name"));
+		copy_str(out->driver, sizeof(out->driver), json_get(root, "Driver"));
 		labels = json_get(root, "Labels");
+		/* the options it was created with: a bind in disguise? */
+		out->host_mount = mount_local_opts_host(json_get(root, "Options"), &device);
+		snprintf(out->device, sizeof(out->device), "%s", device ? device : "");
 		break;
+	}
 	case OBJECT_NETWORK:
 		copy_str(out->id, sizeof(out->id), json_get(root, "Id"));
 		labels = json_get(root, "Labels");

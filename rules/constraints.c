@@ -29,6 +29,7 @@
 #include "base64.h"
 #include "body.h"
 #include "constraints.h"
+#include "lookup.h"
 #include "image.h"
 #include "json.h"
 #include "mounts.h"
@@ -1030,6 +1031,39 @@ static void check_local_options(struct check *c, const char *field, const cJSON 
 		check_host_source(c, field, device, ro || options_read_only(opts));
 }
 
+/*
+ * A named volume is as dangerous as the options it was created with: one an
+ * administrator made with type=none,o=bind,device=/etc is /etc. With a lookup
+ * (serve --docker-host) the volume is inspected as dockerd will mount it;
+ * offline (eval, test) it was checked when it was created.
+ */
+static void check_named_volume(struct check *c, const char *field, const char *name, bool ro)
+{
+	const struct lookup *lk = c->rq->lookup;
+	struct object_info info;
+	char err[256];
+
+	if (!lk || !lk->inspect || !name || !*name)
+		return;
+	switch (lk->inspect(lk->ctx, OBJECT_VOLUME, name, "", &info, err, sizeof(err))) {
+	case LOOKUP_NOT_FOUND:
+		return;		/* dockerd creates it now: an empty local volume */
+	case LOOKUP_ERROR:
+		unreadable(c, "%s names volume %s, which cannot be looked up: %s", field, name, err);
+		return;
+	case LOOKUP_FOUND:
+		break;
+	}
+	check_volume_driver(c, field, info.driver);
+	if (!info.host_mount || (info.driver[0] && strcmp(info.driver, "local") != 0))
+		return;
+	if (!info.device[0])
+		violate(c, "%s names volume %s, whose local driver mounts from the host in a way "
+			"that cannot be checked", field, name);
+	else
+		check_host_source(c, field, info.device, ro);
+}
+
 static void check_mount_entries(struct check *c)
 {
 	const struct facts *f = c->f;
@@ -1045,9 +1079,10 @@ static void check_mount_entries(struct check *c)
 		} else if (strcmp(m->type, "bind") == 0) {
 			check_bind(c, field, m->source, m->read_only, m->propagation);
 		} else if (strcmp(m->type, "volume") == 0) {
-			/* a named volume was checked when it was created */
-			if (!m->driver_config)
+			if (!m->driver_config) {
+				check_named_volume(c, field, m->source, m->read_only);
 				continue;
+			}
 			snprintf(sub, sizeof(sub), "%s.VolumeOptions.DriverConfig.Name", field);
 			check_volume_driver(c, sub, m->driver);
 			snprintf(sub, sizeof(sub), "%s.VolumeOptions.DriverConfig", field);
@@ -1082,7 +1117,8 @@ static void check_mounts(struct check *c)
 				   show(v, it->valuestring), err);
 		else if (spec.type == MOUNT_BIND)
 			check_bind(c, field, spec.source, spec.read_only, spec.propagation);
-		/* else a named (or anonymous) volume: checked when it was created */
+		else
+			check_named_volume(c, field, spec.source, spec.read_only);
 	}
 	if (c->n->mounts)
 		check_mount_entries(c);

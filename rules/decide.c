@@ -300,6 +300,7 @@ void decide_with(const struct policy *p, const struct envelope *env, enum phase 
 	note_identity_headers(env, d);
 	if (read_request(d, env, user, &rq) != 0)
 		return;		/* structural: denied whatever the mode */
+	rq.lookup = lk;
 	if (self_lookup(&rq, lk, d))
 		goto out;
 

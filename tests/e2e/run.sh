@@ -249,6 +249,16 @@ case_tenant_bind_volume() {
 		bb:latest /bin/true || return 1
 	fails "the volume was not created" as_anon volume inspect evil
 }
+# An administrator's bind-backed volume is /etc, whoever mounts it by name:
+# the plugin inspects the volume through dockerd (--docker-host).
+case_tenant_admin_volume_by_name() {
+	as_anon volume create --driver local --opt type=none --opt o=bind --opt device=/etc \
+		adminetc >/dev/null || { WHY="root cannot create the volume"; return 1; }
+	tenant_denied "docker run -v adminetc:/x (a bind of /etc made by root)" "HostConfig.Binds[0]" \
+		"${TENANT_RUN[@]}" -v adminetc:/x:ro bb:latest /bin/true || return 1
+	has "names /etc" "/etc"
+}
+
 case_tenant_exec_privileged() {
 	tenant_denied "docker exec --privileged -u root" "Privileged" \
 		exec --privileged -u root e2e-target id
@@ -299,6 +309,7 @@ t "docker run --cap-add SYS_ADMIN is denied naming HostConfig.CapAdd" case_tenan
 t "docker run --pid host is denied naming HostConfig.PidMode" case_tenant_pid_host
 t "docker run --security-opt seccomp=unconfined is denied naming HostConfig.SecurityOpt" case_tenant_seccomp
 t "a bind-backed named volume is denied (volume create and inline --mount)" case_tenant_bind_volume
+t "a bind-backed volume created by an admin is denied when a tenant mounts it by name" case_tenant_admin_volume_by_name
 t "docker exec --privileged -u root is denied" case_tenant_exec_privileged
 t "docker update lifting the memory cap is denied; within the cap it passes" case_tenant_update_memory
 t "JSON read as dockerd reads it: case-folded, escaped and duplicate keys are denied" case_tenant_json_differential

@@ -24,20 +24,23 @@ static const char policy_text[] =
 	"rules:\n"
 	"  - {name: admins, users: [\"@admins\"], actions: [\"*\"]}\n"
 	"  - {name: tenants, users: [alice, bob], actions: [\"Container*\", \"Exec*\", "
-	"\"Volume*\", \"Network*\", \"System*\"]}\n";
+	"\"Volume*\", \"Network*\", \"System*\"]}\n"
+	"  - {name: hardened, users: [carol], actions: [\"Container*\"], profile: restricted}\n";
 
 /* The fake dockerd's objects. */
 static const struct fake_object {
 	enum object_kind kind;
 	const char *id, *name, *owner, *container;
+	const char *device;	/* volumes: what a bind-backed local volume mounts */
 } objects[] = {
-	{ OBJECT_CONTAINER, "a1a1a1a1a1a1b2b2b2b2", "alice-web", "alice", NULL },
-	{ OBJECT_CONTAINER, "b0b0b0b0b0b0c3c3c3c3", "bob-web", "bob", NULL },
-	{ OBJECT_CONTAINER, "c0c0c0c0c0c0d4d4d4d4", "legacy", NULL, NULL },
-	{ OBJECT_EXEC, "e1e1e1e1", NULL, NULL, "a1a1a1a1a1a1b2b2b2b2" },
-	{ OBJECT_EXEC, "e2e2e2e2", NULL, NULL, "b0b0b0b0b0b0c3c3c3c3" },
-	{ OBJECT_VOLUME, "alice-data", "alice-data", "alice", NULL },
-	{ OBJECT_NETWORK, "n1n1n1n1", "alice-net", "alice", NULL },
+	{ OBJECT_CONTAINER, "a1a1a1a1a1a1b2b2b2b2", "alice-web", "alice", NULL, NULL },
+	{ OBJECT_CONTAINER, "b0b0b0b0b0b0c3c3c3c3", "bob-web", "bob", NULL, NULL },
+	{ OBJECT_CONTAINER, "c0c0c0c0c0c0d4d4d4d4", "legacy", NULL, NULL, NULL },
+	{ OBJECT_EXEC, "e1e1e1e1", NULL, NULL, "a1a1a1a1a1a1b2b2b2b2", NULL },
+	{ OBJECT_EXEC, "e2e2e2e2", NULL, NULL, "b0b0b0b0b0b0c3c3c3c3", NULL },
+	{ OBJECT_VOLUME, "alice-data", "alice-data", "alice", NULL, NULL },
+	{ OBJECT_NETWORK, "n1n1n1n1", "alice-net", "alice", NULL, NULL },
+	{ OBJECT_VOLUME, "etc-vol", "etc-vol", NULL, NULL, "/etc" },
 };
 
 static int lookups;
@@ -50,7 +53,8 @@ static enum lookup_result fake_inspect(void *ctx, enum object_kind kind, const c
 	size_t i;
 
 	(void)ctx;
-	assert_string_equal(owner_label, "io.portcullis.owner");
+	if (*owner_label)	/* constraints look volumes up without a label */
+		assert_string_equal(owner_label, "io.portcullis.owner");
 	lookups++;
 	memset(out, 0, sizeof(*out));
 	if (fail_with == LOOKUP_ERROR) {
@@ -70,6 +74,9 @@ static enum lookup_result fake_inspect(void *ctx, enum object_kind kind, const c
 			snprintf(out->owner, sizeof(out->owner), "%s", o->owner ? o->owner : "");
 			snprintf(out->container, sizeof(out->container), "%s",
 				 o->container ? o->container : "");
+			snprintf(out->driver, sizeof(out->driver), "local");
+			out->host_mount = o->device != NULL;
+			snprintf(out->device, sizeof(out->device), "%s", o->device ? o->device : "");
 			return LOOKUP_FOUND;
 		}
 	}
@@ -247,6 +254,38 @@ static void test_create_body_references(void **state)
 	assert_true(d.allow);
 }
 
+/* A named volume is as dangerous as its options: an admin's bind-backed
+ * volume of /etc is /etc, whoever mounts it by name. */
+static void test_named_volume_options_checked(void **state)
+{
+	static const char base[] = "{\"Image\":\"bb\",\"User\":\"1000\",\"HostConfig\":{"
+		"\"CapDrop\":[\"ALL\"],\"SecurityOpt\":[\"no-new-privileges\"],";
+	char body[512], msg[1024];
+	struct decision d;
+
+	fail_with = LOOKUP_FOUND;
+	snprintf(body, sizeof(body), "%s\"Binds\":[\"etc-vol:/x:ro\"]}}", base);
+	decide_as(state, "carol", "POST", "/v1.41/containers/create", body, NULL, NULL, &fake, &d);
+	decision_message(&d, msg, sizeof(msg));
+	assert_false(d.allow);
+	assert_non_null(strstr(msg, "HostConfig.Binds[0]"));
+	assert_non_null(strstr(msg, "/etc"));
+	snprintf(body, sizeof(body), "%s\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"etc-vol\","
+		 "\"Target\":\"/x\"}]}}", base);
+	decide_as(state, "carol", "POST", "/v1.41/containers/create", body, NULL, NULL, &fake, &d);
+	assert_false(d.allow);
+	snprintf(body, sizeof(body), "%s\"Binds\":[\"alice-data:/x\"]}}", base);
+	decide_as(state, "carol", "POST", "/v1.41/containers/create", body, NULL, NULL, &fake, &d);
+	decision_message(&d, msg, sizeof(msg));
+	if (!d.allow)
+		fail_msg("alice-data: %s", msg);
+	/* the lookup failing denies */
+	fail_with = LOOKUP_ERROR;
+	decide_as(state, "carol", "POST", "/v1.41/containers/create", body, NULL, NULL, &fake, &d);
+	assert_false(d.allow);
+	fail_with = LOOKUP_FOUND;
+}
+
 static void test_listing_must_be_filtered(void **state)
 {
 	expect(state, "bob", "GET", "/v1.41/containers/json", false,
@@ -316,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_volumes_and_networks),
 		cmocka_unit_test(test_create_needs_owner_label),
 		cmocka_unit_test(test_create_body_references),
+		cmocka_unit_test(test_named_volume_options_checked),
 		cmocka_unit_test(test_listing_must_be_filtered),
 		cmocka_unit_test(test_lookup_failure_denies_even_in_dry_run),
 		cmocka_unit_test(test_token),
