@@ -35,63 +35,11 @@
 
 #define NAME "t.yaml"
 
+#include "policyutil.h"
+
 /* ------------------------------------------------------------------------
  * Helpers
  */
-
-static void
-print_diag(const struct policy_diag *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->n; i++)
-		print_message("  diag: %s\n", d->lines[i]);
-}
-
-static struct policy *
-load_ok(const char *yaml)
-{
-	struct policy_diag d = { 0 };
-	struct policy *p;
-
-	p = policy_load_buffer(NAME, yaml, strlen(yaml), &d);
-	if (p == NULL || d.n != 0) {
-		print_diag(&d);
-		fail_msg("policy did not load");
-	}
-	policy_diag_free(&d);
-	return p;
-}
-
-static void
-assert_diag(const struct policy_diag *d, const char *const *expected, size_t n)
-{
-	size_t i;
-	bool same = d->n == n;
-
-	for (i = 0; same && i < n; i++)
-		same = strcmp(d->lines[i], expected[i]) == 0;
-	if (!same) {
-		for (i = 0; i < n; i++)
-			print_message("  want: %s\n", expected[i]);
-		print_diag(d);
-		fail_msg("diagnostics differ");
-	}
-}
-
-static const char *
-fixture_dir(void)
-{
-	static char dir[4096];
-	const char *env = getenv("POLICY_FIXTURES"), *slash;
-
-	if (env != NULL)
-		return env;
-	slash = strrchr(__FILE__, '/');
-	snprintf(dir, sizeof(dir), "%.*spolicies",
-		 slash ? (int)(slash - __FILE__ + 1) : 0, __FILE__);
-	return dir;
-}
 
 static const struct profile *
 profile_named(const struct policy *p, const char *name)
