@@ -8,7 +8,10 @@
 #include <cjson/cJSON.h>
 
 struct envelope {
-	cJSON *root;			/* owns every string below */
+	char *text;			/* owns user, authn, method and uri */
+	const char *raw;		/* the envelope as posted: the caller's buffer */
+	size_t raw_len;
+	char *raw_owned;		/* envelope_from_json: RAW, printed from its tree */
 	const char *user;		/* "User", NULL when absent or empty (anonymous) */
 	const char *authn;		/* "UserAuthNMethod", NULL when absent */
 	const char *method;		/* "RequestMethod" */
@@ -16,18 +19,20 @@ struct envelope {
 	unsigned char *body;		/* decoded "RequestBody", malloc'd, NUL-terminated */
 	size_t body_len;
 	bool has_body;			/* false when RequestBody is absent or null */
-	const cJSON *headers;		/* "RequestHeaders" object of strings, or NULL */
+	cJSON *headers;			/* "RequestHeaders" object of strings, or NULL */
 	size_t npeer_certs;		/* entries in "RequestPeerCertificates" */
 	long long response_status;	/* "ResponseStatusCode", 0 when absent */
 	bool has_response_body;
-	const cJSON *response_headers;
+	cJSON *response_headers;
 };
 
 /*
  * envelope_decode - parse and validate one AuthZ request object. Keys are
  * matched exactly ("RequestUri", never "RequestURI"); every known key must
  * have its Go type; base64 fields must decode. Returns 0, or -1 with a
- * reason in err; on -1 nothing needs freeing.
+ * reason in err; on -1 nothing needs freeing. ENV borrows BUF (env->raw,
+ * read again only for an audit record's copy of the envelope): keep BUF
+ * until envelope_free.
  */
 int envelope_decode(const char *buf, size_t len, struct envelope *env, char *err, size_t errlen)
 	__attribute__((warn_unused_result));

@@ -660,16 +660,19 @@ static cJSON *filtered_headers(const cJSON *orig)
 char *audit_envelope(const struct envelope *env, enum action action, size_t max, char *why,
 		     size_t whylen)
 {
-	cJSON *out = NULL, *it, *copy;
+	cJSON *out = NULL, *root = NULL, *it, *copy;
 	char *text = NULL;
 
 	/* Base64 is 4/3 of the body: decide on size before any work. */
 	if (env->has_body && base64_encoded_len(env->body_len) > max)
 		goto too_large;
+	/* The envelope decoded from this text, so it parses: read again here,
+	 * only when a record keeps it, rather than on every call. */
+	root = json_parse_strict(env->raw, env->raw_len, why, whylen);
 	out = cJSON_CreateObject();
-	if (!out)
+	if (!root || !out)
 		goto oom;
-	for (it = env->root ? env->root->child : NULL; it; it = it->next) {
+	for (it = root->child; it; it = it->next) {
 		if (strcmp(it->string, "RequestBody") == 0 && env->has_body)
 			copy = redacted_body(env, it, action, why, whylen);
 		else if (strcmp(it->string, "RequestHeaders") == 0 && cJSON_IsObject(it))
@@ -692,6 +695,7 @@ char *audit_envelope(const struct envelope *env, enum action action, size_t max,
 		goto too_large;
 	}
 	cJSON_Delete(out);
+	cJSON_Delete(root);
 	return text;
 too_large:
 	snprintf(why, whylen, "envelope larger than %zu bytes", max);
@@ -700,6 +704,7 @@ oom:
 	snprintf(why, whylen, "out of memory");
 fail:
 	cJSON_Delete(out);
+	cJSON_Delete(root);
 	return NULL;
 }
 

@@ -30,50 +30,68 @@ static const uint8_t dec[256] = {
 	['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
 };
 
+/* The last quantum, where padding may be: "xxxx", "xxx=" or "xx==". */
+static long decode_last(const unsigned char *s, unsigned char *out)
+{
+	uint8_t a = (uint8_t)(dec[s[0]] - 1), b = (uint8_t)(dec[s[1]] - 1);
+	uint8_t c = (uint8_t)(dec[s[2]] - 1), d = (uint8_t)(dec[s[3]] - 1);
+
+	if (a == 0xFF || b == 0xFF)
+		return -1;
+	if (c != 0xFF && d != 0xFF) {
+		if (out) {
+			out[0] = (unsigned char)(a << 2 | b >> 4);
+			out[1] = (unsigned char)(b << 4 | c >> 2);
+			out[2] = (unsigned char)(c << 6 | d);
+		}
+		return 3;
+	}
+	if (s[3] != '=')
+		return -1;
+	if (c == 0xFF) {
+		/* "xx==": the 4 low bits of b are unused and must be zero */
+		if (s[2] != '=' || (b & 0x0F) != 0)
+			return -1;
+		if (out)
+			out[0] = (unsigned char)(a << 2 | b >> 4);
+		return 1;
+	}
+	/* "xxx=": the 2 low bits of c are unused and must be zero */
+	if ((c & 0x03) != 0)
+		return -1;
+	if (out) {
+		out[0] = (unsigned char)(a << 2 | b >> 4);
+		out[1] = (unsigned char)(b << 4 | c >> 2);
+	}
+	return 2;
+}
+
 long base64_decode(const char *in, size_t len, unsigned char *out)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t i, o = 0;
+	long last;
 
 	if (len % 4 != 0)
 		return -1;
-	for (i = 0; i < len; i += 4) {
-		/* 0xFF after the -1 marks a byte outside the alphabet */
+	if (len == 0)
+		return 0;
+	/* Every quantum but the last has no padding: one check for all four
+	 * characters (0xFF after the -1 marks a byte outside the alphabet). */
+	for (i = 0; i + 4 < len; i += 4, o += 3) {
 		uint8_t a = (uint8_t)(dec[s[i]] - 1), b = (uint8_t)(dec[s[i + 1]] - 1);
 		uint8_t c = (uint8_t)(dec[s[i + 2]] - 1), d = (uint8_t)(dec[s[i + 3]] - 1);
-		int last = (i + 4 == len);
 
-		if (a == 0xFF || b == 0xFF)
+		if ((a | b | c | d) & 0x80)
 			return -1;
-		if (c == 0xFF || d == 0xFF) {
-			/* Padding only in the last quantum: "xx==" or "xxx=". */
-			if (!last || s[i + 3] != '=')
-				return -1;
-			if (c == 0xFF) {
-				if (s[i + 2] != '=' || (b & 0x0F) != 0)
-					return -1;
-				if (out)
-					out[o] = (unsigned char)(a << 2 | b >> 4);
-				o += 1;
-			} else {
-				if ((c & 0x03) != 0)
-					return -1;
-				if (out) {
-					out[o] = (unsigned char)(a << 2 | b >> 4);
-					out[o + 1] = (unsigned char)(b << 4 | c >> 2);
-				}
-				o += 2;
-			}
-			break;
-		}
 		if (out) {
 			out[o] = (unsigned char)(a << 2 | b >> 4);
 			out[o + 1] = (unsigned char)(b << 4 | c >> 2);
 			out[o + 2] = (unsigned char)(c << 6 | d);
 		}
-		o += 3;
 	}
-	return (long)o;
+	last = decode_last(s + i, out ? out + o : NULL);
+	return last < 0 ? -1 : (long)o + last;
 }
 
 /* ---------------------------------------------------------------- encoding */

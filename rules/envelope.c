@@ -7,13 +7,26 @@
  * that and nothing looser:
  *   - keys are matched exactly: "RequestUri", never "RequestURI" (the docs'
  *     spelling). A key that only folds to a known one is refused, since a Go
- *     reader would take it and we would not;
+ *     reader would take it and we would not; so is a repeated key;
  *   - every known key must have its Go type; null reads as absent, as in Go;
  *   - base64 must be canonical (base64.c);
  *   - an empty or unparseable envelope is an error, never an allow: dockerd's
  *     retry after a transport error re-sends an already drained buffer, so the
  *     retry arrives with an empty body (protocol.md 1.5).
+ *
+ * Why a scanner and not a cJSON tree: the envelope is on the path of every
+ * Docker call, and most of its bytes are base64 (the request body, the TLS
+ * certificate, the response body). A tree copies each of those strings once
+ * to unescape it and once more to decode it. Here they are read in place:
+ * a string of plain printable ASCII (what Go's encoder writes for base64,
+ * methods, URIs) is validated and decoded straight from the posted buffer.
+ * Anything else, a string with an escape or a non-ASCII byte, a headers
+ * object, a number, a key we do not know, is handed to json_parse_strict, so
+ * the JSON rules (json.c) have one implementation; the scanner only finds
+ * where each value ends. A key dockerd never sends makes the whole envelope
+ * go through json_parse_strict too, which refuses ambiguity at any depth.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,81 +38,392 @@
 
 enum field_type { F_STRING, F_BASE64, F_HEADERS, F_CERTS, F_INT };
 
+enum field_id {
+	FLD_USER, FLD_AUTHN, FLD_METHOD, FLD_URI, FLD_BODY, FLD_HEADERS, FLD_CERTS,
+	FLD_STATUS, FLD_RESPONSE_BODY, FLD_RESPONSE_HEADERS, NFIELDS
+};
+
 static const struct field {
 	const char *name;
 	enum field_type type;
 	int required;
-} fields[] = {
-	{ "User", F_STRING, 0 },
-	{ "UserAuthNMethod", F_STRING, 0 },
-	{ "RequestMethod", F_STRING, 1 },
-	{ "RequestUri", F_STRING, 1 },
-	{ "RequestBody", F_BASE64, 0 },
-	{ "RequestHeaders", F_HEADERS, 0 },
-	{ "RequestPeerCertificates", F_CERTS, 0 },
-	{ "ResponseStatusCode", F_INT, 0 },
-	{ "ResponseBody", F_BASE64, 0 },
-	{ "ResponseHeaders", F_HEADERS, 0 },
+} fields[NFIELDS] = {
+	[FLD_USER] = { "User", F_STRING, 0 },
+	[FLD_AUTHN] = { "UserAuthNMethod", F_STRING, 0 },
+	[FLD_METHOD] = { "RequestMethod", F_STRING, 1 },
+	[FLD_URI] = { "RequestUri", F_STRING, 1 },
+	[FLD_BODY] = { "RequestBody", F_BASE64, 0 },
+	[FLD_HEADERS] = { "RequestHeaders", F_HEADERS, 0 },
+	[FLD_CERTS] = { "RequestPeerCertificates", F_CERTS, 0 },
+	[FLD_STATUS] = { "ResponseStatusCode", F_INT, 0 },
+	[FLD_RESPONSE_BODY] = { "ResponseBody", F_BASE64, 0 },
+	[FLD_RESPONSE_HEADERS] = { "ResponseHeaders", F_HEADERS, 0 },
 };
 
-#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+/* A string value: where its text is, and the tree that holds it when it had
+ * to be unescaped (freed once copied). */
+struct str {
+	const char *s;
+	size_t len;
+	cJSON *node;
+};
 
-static int check_base64_string(const cJSON *v)
+struct scan {
+	const char *buf, *p, *end;
+	char *err;
+	size_t errlen;
+	struct str strings[4];		/* FLD_USER .. FLD_URI */
+	unsigned seen;			/* bit per field_id */
+	int unknown_checked;		/* the whole envelope went through json_parse_strict */
+};
+
+/* --------------------------------------------------------------- lexing */
+
+/*
+ * A byte a string can hold without any check beyond this one: printable
+ * ASCII but '"' and '\\'. Control characters, escapes and UTF-8 all take the
+ * slow path (json_parse_strict).
+ */
+static inline int plain(unsigned char c)
 {
-	return cJSON_IsString(v) &&
-	       base64_decode(v->valuestring, strlen(v->valuestring), NULL) >= 0 ? 0 : -1;
+	return (unsigned char)(c - 0x20) < 0x5F && c != '"' && c != '\\';
 }
 
-/* One known member: its type, as Go would decode it into the Request struct. */
-static int check_field(const struct field *f, const cJSON *v, char *err, size_t errlen)
+static int fail_at(struct scan *s, const char *at, const char *what)
 {
-	const cJSON *it;
-	long long n;
+	return errorf(s->err, s->errlen, "envelope: %s at byte %zu", what, (size_t)(at - s->buf));
+}
 
-	if (cJSON_IsNull(v))
+/* JSON whitespace is exactly these four. */
+static void skip_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
+		s->p++;
+}
+
+static int expect(struct scan *s, char c)
+{
+	skip_ws(s);
+	if (s->p >= s->end || *s->p != c) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "expected '%c'", c);
+		return fail_at(s, s->p, what);
+	}
+	s->p++;
+	return 0;
+}
+
+/* End of the string that starts at P (its opening quote): just past the
+ * closing quote, or NULL. Escapes are skipped, not checked. */
+static const char *string_end(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '"')
+			return p + 1;
+		if (*p == '\\')
+			p++;
+	}
+	return NULL;
+}
+
+/* End of the JSON value that starts at P, or NULL. Only finds the extent:
+ * whatever is inside is checked by json_parse_strict afterwards. */
+static const char *value_end(const char *p, const char *end)
+{
+	size_t depth = 0;
+
+	if (p >= end)
+		return NULL;
+	if (*p != '"' && *p != '{' && *p != '[') {
+		while (p < end && !strchr(",}] \t\n\r", *p))
+			p++;
+		return p;
+	}
+	while (p < end) {
+		if (*p == '"') {
+			p = string_end(p, end);
+			if (!p)
+				return NULL;
+		} else {
+			if (*p == '{' || *p == '[')
+				depth++;
+			else if (*p == '}' || *p == ']')
+				depth--;
+			p++;
+		}
+		if (depth == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* The value at the cursor, parsed strictly on its own; advances past it. */
+static cJSON *parse_value(struct scan *s)
+{
+	const char *start, *e;
+	char why[200];
+	cJSON *v;
+
+	skip_ws(s);
+	start = s->p;
+	e = value_end(start, s->end);
+	if (!e || e == start) {
+		fail_at(s, start, "invalid JSON");
+		return NULL;
+	}
+	v = json_parse_strict(start, (size_t)(e - start), why, sizeof(why));
+	if (!v) {
+		errorf(s->err, s->errlen, "envelope: %s (in the value at byte %zu)", why,
+		       (size_t)(start - s->buf));
+		return NULL;
+	}
+	s->p = e;
+	return v;
+}
+
+/* "null" at the cursor: consumed, 1. */
+static int take_null(struct scan *s)
+{
+	skip_ws(s);
+	if (s->end - s->p >= 4 && memcmp(s->p, "null", 4) == 0 &&
+	    (s->end - s->p == 4 || strchr(",}] \t\n\r", s->p[4]))) {
+		s->p += 4;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A string at the cursor into OUT; advances past it. Plain printable ASCII is
+ * read in place; anything else is unescaped and checked by json_parse_strict
+ * (OUT->node then owns the text). Returns 0, 1 when the value is not a string
+ * (cursor unmoved), -1 on invalid JSON.
+ */
+static int take_string(struct scan *s, struct str *out)
+{
+	const unsigned char *q;
+
+	memset(out, 0, sizeof(*out));
+	skip_ws(s);
+	if (s->p >= s->end || *s->p != '"')
+		return 1;
+	for (q = (const unsigned char *)s->p + 1; q < (const unsigned char *)s->end && plain(*q); q++)
+		;
+	if (q < (const unsigned char *)s->end && *q == '"') {
+		out->s = s->p + 1;
+		out->len = (size_t)((const char *)q - out->s);
+		s->p = (const char *)q + 1;
 		return 0;
-	switch (f->type) {
+	}
+	out->node = parse_value(s);
+	if (!out->node)
+		return -1;
+	/* \u0000 is refused by json_parse_strict, so strlen is the length */
+	out->s = out->node->valuestring;
+	out->len = strlen(out->s);
+	return 0;
+}
+
+/* ------------------------------------------------------------ the fields */
+
+static int not_type(struct scan *s, enum field_id f, const char *what)
+{
+	return errorf(s->err, s->errlen, "envelope: %s is not %s", fields[f].name, what);
+}
+
+static int read_string_field(struct scan *s, enum field_id f)
+{
+	int rc = take_string(s, &s->strings[f]);
+
+	if (rc > 0)
+		return not_type(s, f, "a string");
+	return rc;
+}
+
+/*
+ * A base64 string at the cursor, decoded into *OUT (malloc'd, NUL-terminated;
+ * OUT NULL: checked only); advances past it. Returns the decoded length, -1
+ * on invalid JSON or base64 (err set), -2 when the value is not a string.
+ *
+ * The fast path needs no scan of its own: the base64 alphabet has no '"',
+ * '\\', control or non-ASCII byte, so if the bytes up to the next '"' decode,
+ * they were a plain JSON string. If they do not, and hold a '\\', the string
+ * has escapes (or ends later): it is unescaped by the strict parser and
+ * decoded from there.
+ */
+static long take_base64(struct scan *s, enum field_id f, unsigned char **out)
+{
+	const char *start, *q;
+	unsigned char *buf = NULL;
+	struct str v;
+	long n = -1;
+	int rc;
+
+	skip_ws(s);
+	if (s->p >= s->end || *s->p != '"')
+		return -2;
+	start = s->p + 1;
+	q = memchr(start, '"', (size_t)(s->end - start));
+	if (q && !memchr(start, '\\', (size_t)(q - start))) {
+		if (out && !(buf = malloc(base64_decoded_max((size_t)(q - start)) + 1)))
+			return errorf(s->err, s->errlen, "envelope: %s", "out of memory");
+		n = base64_decode(start, (size_t)(q - start), buf);
+		s->p = q + 1;
+	} else {
+		rc = take_string(s, &v);
+		if (rc != 0)
+			return -1;
+		if (out && !(buf = malloc(base64_decoded_max(v.len) + 1))) {
+			cJSON_Delete(v.node);
+			return errorf(s->err, s->errlen, "envelope: %s", "out of memory");
+		}
+		n = base64_decode(v.s, v.len, buf);
+		cJSON_Delete(v.node);
+	}
+	if (n < 0) {
+		free(buf);
+		if (f == FLD_CERTS)
+			return errorf(s->err, s->errlen, "envelope: %s has an entry that is not base64",
+				      fields[f].name);
+		return not_type(s, f, "valid base64");
+	}
+	if (out) {
+		buf[n] = '\0';
+		*out = buf;
+	}
+	return n;
+}
+
+/* RequestBody: decoded into env->body; ResponseBody: only checked, nothing
+ * reads it. */
+static int read_base64_field(struct scan *s, enum field_id f, struct envelope *env)
+{
+	long n = take_base64(s, f, f == FLD_BODY ? &env->body : NULL);
+
+	if (n == -2)
+		return not_type(s, f, "a string");
+	if (n < 0)
+		return -1;
+	if (f == FLD_BODY) {
+		env->body_len = (size_t)n;
+		/* Go omits an empty []byte, so a present-but-empty body is a body of
+		 * 0 bytes only if some encoder wrote "" explicitly: treat it as none. */
+		env->has_body = n > 0;
+	} else {
+		env->has_response_body = n > 0;
+	}
+	return 0;
+}
+
+static int read_headers_field(struct scan *s, enum field_id f, struct envelope *env)
+{
+	cJSON *v = parse_value(s), *it;
+
+	if (!v)
+		return -1;
+	if (cJSON_IsNull(v)) {
+		cJSON_Delete(v);
+		return 0;
+	}
+	if (!cJSON_IsObject(v)) {
+		cJSON_Delete(v);
+		return not_type(s, f, "an object");
+	}
+	for (it = v->child; it; it = it->next)
+		if (!cJSON_IsString(it)) {
+			cJSON_Delete(v);
+			return errorf(s->err, s->errlen, "envelope: %s has a non-string value",
+				      fields[f].name);
+		}
+	if (f == FLD_HEADERS)
+		env->headers = v;
+	else
+		env->response_headers = v;
+	return 0;
+}
+
+/* RequestPeerCertificates: an array of base64 strings (null entries allowed,
+ * as Go reads null into a []byte); counted and checked, not decoded. */
+static int read_certs_field(struct scan *s, struct envelope *env)
+{
+	long n;
+
+	if (expect(s, '[') != 0)
+		return not_type(s, FLD_CERTS, "an array");
+	skip_ws(s);
+	if (s->p < s->end && *s->p == ']') {
+		s->p++;
+		return 0;
+	}
+	for (;;) {
+		if (!take_null(s)) {
+			n = take_base64(s, FLD_CERTS, NULL);
+			if (n == -2)
+				return errorf(s->err, s->errlen, "envelope: %s has an entry that is "
+					      "not base64", fields[FLD_CERTS].name);
+			if (n < 0)
+				return -1;
+		}
+		env->npeer_certs++;
+		skip_ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			continue;
+		}
+		return expect(s, ']');
+	}
+}
+
+static int read_int_field(struct scan *s, enum field_id f, struct envelope *env)
+{
+	cJSON *v = parse_value(s);
+	int rc = 0;
+
+	if (!v)
+		return -1;
+	if (!cJSON_IsNull(v) && json_int64(v, &env->response_status) != 0)
+		rc = not_type(s, f, "an integer");
+	cJSON_Delete(v);
+	return rc;
+}
+
+static int read_field(struct scan *s, enum field_id f, struct envelope *env)
+{
+	if (take_null(s))
+		return 0;
+	switch (fields[f].type) {
 	case F_STRING:
-		if (!cJSON_IsString(v))
-			return errorf(err, errlen, "envelope: %s is not a string", f->name);
-		return 0;
+		return read_string_field(s, f);
 	case F_BASE64:
-		if (check_base64_string(v) != 0)
-			return errorf(err, errlen, "envelope: %s is not valid base64", f->name);
-		return 0;
+		return read_base64_field(s, f, env);
 	case F_HEADERS:
-		if (!cJSON_IsObject(v))
-			return errorf(err, errlen, "envelope: %s is not an object", f->name);
-		for (it = v->child; it; it = it->next)
-			if (!cJSON_IsString(it))
-				return errorf(err, errlen, "envelope: %s has a non-string value", f->name);
-		return 0;
+		return read_headers_field(s, f, env);
 	case F_CERTS:
-		if (!cJSON_IsArray(v))
-			return errorf(err, errlen, "envelope: %s is not an array", f->name);
-		for (it = v->child; it; it = it->next)
-			if (!cJSON_IsNull(it) && check_base64_string(it) != 0)
-				return errorf(err, errlen, "envelope: %s has an entry that is not base64",
-					    f->name);
-		return 0;
+		return read_certs_field(s, env);
 	case F_INT:
-		if (json_int64(v, &n) != 0)
-			return errorf(err, errlen, "envelope: %s is not an integer", f->name);
-		return 0;
+		return read_int_field(s, f, env);
 	}
 	return -1;
 }
 
-/* Index of the field KEY names exactly; -1 if none; -2 if it only folds to one. */
-static int field_index(const char *key)
+/* ------------------------------------------------------------- the keys */
+
+/* The field KEY names exactly; -1 if none; -2 if it only folds to one. */
+static int field_index(const char *key, size_t len)
 {
-	char folded[64], want[64];
+	char folded[64], want[64], copy[64];
 	size_t i;
 
 	for (i = 0; i < NFIELDS; i++)
-		if (strcmp(fields[i].name, key) == 0)
+		if (strlen(fields[i].name) == len && memcmp(fields[i].name, key, len) == 0)
 			return (int)i;
-	if (json_fold_key(key, folded, sizeof(folded)) != 0)
+	/* Folding maps at most 3 bytes to 1: a longer key folds to no field. */
+	if (len >= sizeof(copy))
+		return -1;
+	memcpy(copy, key, len);
+	copy[len] = '\0';
+	if (json_fold_key(copy, folded, sizeof(folded)) != 0)
 		return -1;
 	for (i = 0; i < NFIELDS; i++)
 		if (json_fold_key(fields[i].name, want, sizeof(want)) == 0 &&
@@ -108,103 +432,174 @@ static int field_index(const char *key)
 	return -1;
 }
 
-static const char *string_or_null(const cJSON *v)
+/* A key dockerd does not send: Go ignores it, and so do we, once the whole
+ * envelope has passed json_parse_strict (which refuses, at any depth, keys
+ * that Go's folding makes equal, and anything else ambiguous). */
+static int skip_unknown(struct scan *s)
 {
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	cJSON *v;
+
+	if (!s->unknown_checked) {
+		char why[200];
+
+		v = json_parse_strict(s->buf, (size_t)(s->end - s->buf), why, sizeof(why));
+		if (!v)
+			return errorf(s->err, s->errlen, "envelope: %s", why);
+		cJSON_Delete(v);
+		s->unknown_checked = 1;
+	}
+	v = parse_value(s);
+	cJSON_Delete(v);
+	return v ? 0 : -1;
 }
 
-static int decode_body(const cJSON *v, struct envelope *env, char *err, size_t errlen)
+static int read_member(struct scan *s, struct envelope *env)
 {
-	size_t len;
-	long n;
+	struct str key;
+	int idx, rc;
 
-	if (!cJSON_IsString(v))
-		return 0;		/* absent or null: no body */
-	len = strlen(v->valuestring);
-	env->body = malloc(base64_decoded_max(len) + 1);
-	if (!env->body)
-		return errorf(err, errlen, "envelope: %s", "out of memory");
-	n = base64_decode(v->valuestring, len, env->body);
-	if (n < 0)
-		return errorf(err, errlen, "envelope: %s is not valid base64", "RequestBody");
-	env->body[n] = '\0';
-	env->body_len = (size_t)n;
-	/* Go omits an empty []byte, so a present-but-empty body is a body of 0
-	 * bytes only if some encoder wrote "" explicitly: treat it as none. */
-	env->has_body = n > 0;
+	rc = take_string(s, &key);
+	if (rc != 0)
+		return rc > 0 ? fail_at(s, s->p, "expected a key") : -1;
+	idx = field_index(key.s, key.len);
+	if (idx == -2)
+		rc = errorf(s->err, s->errlen, "envelope: key \"%.*s\" is not spelt as dockerd spells it",
+			    (int)(key.len > 64 ? 64 : key.len), key.s);
+	else if (idx >= 0 && (s->seen & (1u << idx)))
+		rc = errorf(s->err, s->errlen, "envelope: key \"%s\" is repeated (dockerd would read "
+			    "the last one; refused as ambiguous)", fields[idx].name);
+	cJSON_Delete(key.node);
+	if (rc != 0)
+		return rc;
+	if (expect(s, ':') != 0)
+		return -1;
+	if (idx < 0)
+		return skip_unknown(s);
+	s->seen |= 1u << idx;
+	return read_field(s, (enum field_id)idx, env);
+}
+
+static int read_object(struct scan *s, struct envelope *env)
+{
+	skip_ws(s);
+	if (s->p >= s->end || *s->p != '{')
+		return errorf(s->err, s->errlen, "envelope: %s", "not a JSON object");
+	s->p++;
+	skip_ws(s);
+	if (s->p < s->end && *s->p == '}') {
+		s->p++;
+		return 0;
+	}
+	for (;;) {
+		if (read_member(s, env) != 0)
+			return -1;
+		skip_ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			continue;
+		}
+		return expect(s, '}');
+	}
+}
+
+/* ------------------------------------------------------------ the result */
+
+/* Copy the four strings into one allocation the envelope owns. */
+static int keep_strings(struct scan *s, struct envelope *env)
+{
+	const char **dst[4] = { &env->user, &env->authn, &env->method, &env->uri };
+	size_t total = 0, i;
+	char *p;
+
+	for (i = 0; i < 4; i++)
+		total += s->strings[i].len + 1;
+	env->text = p = malloc(total);
+	if (!p)
+		return errorf(s->err, s->errlen, "envelope: %s", "out of memory");
+	for (i = 0; i < 4; i++) {
+		if (!s->strings[i].s)
+			continue;
+		memcpy(p, s->strings[i].s, s->strings[i].len);
+		p[s->strings[i].len] = '\0';
+		*dst[i] = p;
+		p += s->strings[i].len + 1;
+	}
+	/* An empty User is the anonymous user (the unix socket). */
+	if (env->user && env->user[0] == '\0')
+		env->user = NULL;
+	return 0;
+}
+
+static int check_required(struct scan *s)
+{
+	size_t i;
+
+	/* Only strings are required (RequestMethod, RequestUri). */
+	for (i = 0; i < 4; i++)
+		if (fields[i].required && !s->strings[i].s)
+			return errorf(s->err, s->errlen, "envelope: %s is missing", fields[i].name);
 	return 0;
 }
 
 int envelope_decode(const char *buf, size_t len, struct envelope *env, char *err, size_t errlen)
 {
-	cJSON *root;
+	struct scan s = { .buf = buf, .p = buf, .end = buf + len, .err = err, .errlen = errlen };
+	int rc;
+	size_t i;
 
 	memset(env, 0, sizeof(*env));
 	if (len == 0)
 		return errorf(err, errlen, "envelope: %s", "empty request body (a retried call?)");
-	root = json_parse_strict(buf, len, err, errlen);
-	if (!root)
+	rc = read_object(&s, env);
+	if (rc == 0) {
+		skip_ws(&s);
+		if (s.p != s.end)
+			rc = fail_at(&s, s.p, "content after the JSON value");
+	}
+	if (rc == 0)
+		rc = check_required(&s);
+	if (rc == 0)
+		rc = keep_strings(&s, env);
+	for (i = 0; i < 4; i++)
+		cJSON_Delete(s.strings[i].node);
+	if (rc != 0) {
+		envelope_free(env);
 		return -1;
-	return envelope_from_json(root, env, err, errlen);
+	}
+	env->raw = buf;
+	env->raw_len = len;
+	return 0;
 }
 
 int envelope_from_json(cJSON *root, struct envelope *env, char *err, size_t errlen)
 {
-	const cJSON *seen[NFIELDS] = { 0 };
-	const cJSON *it;
-	size_t i;
+	char *text = cJSON_IsObject(root) ? cJSON_PrintUnformatted(root) : NULL;
+	int rc;
 
 	memset(env, 0, sizeof(*env));
-	env->root = root;
 	if (!cJSON_IsObject(root)) {
-		errorf(err, errlen, "envelope: %s", "not a JSON object");
-		goto fail;
+		cJSON_Delete(root);
+		return errorf(err, errlen, "envelope: %s", "not a JSON object");
 	}
-	for (it = root->child; it; it = it->next) {
-		int idx = field_index(it->string);
-
-		if (idx == -2) {
-			errorf(err, errlen, "envelope: key \"%s\" is not spelt as dockerd spells it",
-			     it->string);
-			goto fail;
-		}
-		if (idx < 0)
-			continue;	/* unknown keys are ignored, as Go does */
-		if (check_field(&fields[idx], it, err, errlen) != 0)
-			goto fail;
-		seen[idx] = it;
+	cJSON_Delete(root);
+	if (!text)
+		return errorf(err, errlen, "envelope: %s", "out of memory");
+	rc = envelope_decode(text, strlen(text), env, err, errlen);
+	if (rc != 0) {
+		free(text);
+		return rc;
 	}
-	for (i = 0; i < NFIELDS; i++)
-		if (fields[i].required && !cJSON_IsString(seen[i])) {
-			errorf(err, errlen, "envelope: %s is missing", fields[i].name);
-			goto fail;
-		}
-
-	env->user = string_or_null(seen[0]);
-	if (env->user && env->user[0] == '\0')
-		env->user = NULL;
-	env->authn = string_or_null(seen[1]);
-	env->method = seen[2]->valuestring;
-	env->uri = seen[3]->valuestring;
-	if (decode_body(seen[4], env, err, errlen) != 0)
-		goto fail;
-	env->headers = cJSON_IsObject(seen[5]) ? seen[5] : NULL;
-	if (cJSON_IsArray(seen[6]))
-		env->npeer_certs = (size_t)cJSON_GetArraySize(seen[6]);
-	if (seen[7] && json_int64(seen[7], &env->response_status) != 0)
-		env->response_status = 0;	/* null */
-	env->has_response_body = cJSON_IsString(seen[8]) && seen[8]->valuestring[0];
-	env->response_headers = cJSON_IsObject(seen[9]) ? seen[9] : NULL;
+	env->raw_owned = text;
 	return 0;
-fail:
-	envelope_free(env);
-	return -1;
 }
 
 void envelope_free(struct envelope *env)
 {
-	cJSON_Delete(env->root);
+	free(env->text);
 	free(env->body);
+	free(env->raw_owned);
+	cJSON_Delete(env->headers);
+	cJSON_Delete(env->response_headers);
 	memset(env, 0, sizeof(*env));
 }
 

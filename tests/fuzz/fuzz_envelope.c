@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_envelope.c - libFuzzer target: an AuthZ envelope all the way to a
- * decision and an audit record, under a fixed policy. Invariant checked: an
- * envelope that does not decode is never allowed (it has no decision). */
+ * decision and an audit record, under a fixed policy. Invariants checked: an
+ * envelope that does not decode is never allowed (it has no decision); one
+ * that decodes is strict JSON (json_parse_strict takes it too), and the
+ * scanner read the same values a tree of it holds. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
+#include "base64.h"
 #include "decide.h"
 #include "envelope.h"
+#include "json.h"
 
 static const char policy_text[] =
 	"version: 1\n"
@@ -20,6 +24,50 @@ static const char policy_text[] =
 	"  - {name: no-plugins, users: [\"*\"], actions: [\"Plugin*\"], effect: deny}\n";
 
 static struct policy *policy;
+
+/* The member NAME of ROOT as a string: NULL when absent or null. */
+static const char *tree_string(const cJSON *root, const char *name)
+{
+	const cJSON *v = json_get(root, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void same_string(const char *scanned, const char *tree)
+{
+	if (!scanned != !tree || (scanned && strcmp(scanned, tree) != 0))
+		abort();
+}
+
+/* What envelope_decode read, against a tree of the same bytes. */
+static void check_against_tree(const uint8_t *data, size_t size, const struct envelope *env)
+{
+	char err[256];
+	cJSON *root = json_parse_strict((const char *)data, size, err, sizeof(err));
+	const char *user, *body;
+	unsigned char *decoded;
+	long n;
+
+	if (!root)
+		abort();	/* the scanner accepted what the strict parser refuses */
+	user = tree_string(root, "User");
+	same_string(env->user, user && user[0] ? user : NULL);
+	same_string(env->authn, tree_string(root, "UserAuthNMethod"));
+	same_string(env->method, tree_string(root, "RequestMethod"));
+	same_string(env->uri, tree_string(root, "RequestUri"));
+	body = tree_string(root, "RequestBody");
+	if (body) {
+		decoded = malloc(base64_decoded_max(strlen(body)) + 1);
+		n = decoded ? base64_decode(body, strlen(body), decoded) : -1;
+		if (n < 0 || (size_t)n != env->body_len || (n > 0) != env->has_body ||
+		    memcmp(decoded, env->body, (size_t)n) != 0)
+			abort();
+		free(decoded);
+	} else if (env->has_body) {
+		abort();
+	}
+	cJSON_Delete(root);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -36,6 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (envelope_decode((const char *)data, size, &env, err, sizeof(err)) != 0)
 		return 0;
+	check_against_tree(data, size, &env);
+	free(audit_envelope(&env, ACTION_ContainerCreate, AUDIT_ENVELOPE_MAX, err, sizeof(err)));
 	decide(policy, &env, (size & 1) ? PHASE_RESPONSE : PHASE_REQUEST, &d);
 	if (d.action == ACTION_NONE && d.allow)
 		abort();	/* a request that routes nowhere was allowed */

@@ -88,14 +88,11 @@ static inline int req_corpus(struct req *r, const char *file, const char *method
 		if (cJSON_IsString(call) && strcmp(call->valuestring, "AuthZReq") == 0 &&
 		    cJSON_IsString(m) && strcmp(m->valuestring, method) == 0 &&
 		    cJSON_IsString(u) && strcmp(u->valuestring, uri) == 0 && nth-- == 0) {
-			char *s = cJSON_PrintUnformatted(rqj);
-
-			rc = envelope_decode(s, strlen(s), &r->env, err, sizeof(err));
-			free(s);
+			/* takes rqj */
+			rc = envelope_from_json(rqj, &r->env, err, sizeof(err));
 			if (rc != 0)
-				fprintf(stderr, "envelope_decode: %s\n", err);
+				fprintf(stderr, "envelope_from_json: %s\n", err);
 			r->decoded = rc == 0;
-			cJSON_Delete(rqj);
 			cJSON_Delete(o);
 			break;
 		}

@@ -33,7 +33,8 @@ static void assert_refused(const char *s, const char *why)
 	if (why && !strstr(err, why))
 		fail_msg("for %s: \"%s\" does not mention \"%s\"", s, err, why);
 	/* nothing to free after a failure */
-	assert_null(env.root);
+	assert_null(env.text);
+	assert_null(env.headers);
 	assert_null(env.body);
 }
 
@@ -115,6 +116,121 @@ static void test_malformed_refused(void **state)
 		       NULL);
 }
 
+#define GET_X "\"RequestMethod\":\"GET\",\"RequestUri\":\"/x\""
+
+/* Strings the scanner cannot read in place (escapes, UTF-8) read as Go reads
+ * them; where the scanner gives way to the strict parser, nothing changes. */
+static void test_escapes_and_utf8(void **state)
+{
+	struct envelope env;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(decode("{\"User\":\"\\u00e5lice\",\"RequestMethod\":\"G\\u0045T\","
+				"\"RequestUri\":\"\\/v1.41\\/info\",\"UserAuthNMethod\":\"TLS\"}",
+				&env, err, sizeof(err)), 0);
+	assert_string_equal(env.user, "\xc3\xa5lice");
+	assert_string_equal(env.method, "GET");
+	assert_string_equal(env.uri, "/v1.41/info");
+	assert_string_equal(env.authn, "TLS");
+	envelope_free(&env);
+
+	/* base64 with an escaped '/' and '=': the same body as without */
+	assert_int_equal(decode("{" GET_X ",\"RequestBody\":\"P\\/8\\u003d\"}", &env, err,
+				sizeof(err)), 0);
+	assert_int_equal(env.body_len, 2);
+	assert_memory_equal(env.body, "\x3f\xff", 2);
+	envelope_free(&env);
+
+	/* whitespace anywhere JSON allows it, pretty-printed as jq would */
+	assert_int_equal(decode(" \n{\n\t\"RequestMethod\" : \"GET\" ,\r\n \"RequestUri\":\"/x\",\n"
+				"  \"RequestPeerCertificates\" : [ \"Y2VydA==\" , null ],\n"
+				"  \"ResponseStatusCode\" : 404 , \"RequestHeaders\" : { }\n} \n",
+				&env, err, sizeof(err)), 0);
+	assert_int_equal(env.npeer_certs, 2);
+	assert_int_equal(env.response_status, 404);
+	assert_non_null(env.headers);
+	envelope_free(&env);
+
+	/* null reads as absent, for every known key */
+	assert_int_equal(decode("{" GET_X ",\"User\":null,\"RequestBody\":null,\"RequestHeaders\":null,"
+				"\"RequestPeerCertificates\":null,\"ResponseStatusCode\":null,"
+				"\"ResponseBody\":null,\"ResponseHeaders\":null}", &env, err, sizeof(err)), 0);
+	assert_null(env.user);
+	assert_false(env.has_body);
+	assert_null(env.headers);
+	envelope_free(&env);
+}
+
+static void test_scanner_refuses(void **state)
+{
+	(void)state;
+	/* bytes JSON does not allow, inside and outside strings */
+	assert_refused("{" GET_X ",\"User\":\"a\tb\"}", "control character");
+	assert_refused("{" GET_X ",\"User\":\"\xc3\x28\"}", "UTF-8");
+	assert_refused("{" GET_X ",\"User\":\"\xed\xa0\x80\"}", "UTF-8");	/* a surrogate */
+	assert_refused("{" GET_X ",\"User\":\"a\\x\"}", NULL);
+	assert_refused("{" GET_X ",\"RequestUri\":\"/y\"}", "repeated");
+	assert_refused("{" GET_X "\f}", NULL);
+	assert_refused("{" GET_X ",}", NULL);
+	assert_refused("{," GET_X "}", NULL);
+	assert_refused("{" GET_X " \"User\":\"a\"}", NULL);
+	assert_refused("{" GET_X ",\"User\" \"a\"}", "':'");
+	assert_refused("{" GET_X ",5:1}", "key");
+	assert_refused("{" GET_X ",\"RequestBody\":\"e30K", NULL);
+	assert_refused("{" GET_X ",\"RequestBody\":\"e30K\\\"}", NULL);
+	assert_refused("{" GET_X ",\"RequestBody\":\"e3\\u00300K\"}", "base64");
+	assert_refused("{" GET_X ",\"RequestPeerCertificates\":[\"Y2VydA==\",]}", NULL);
+	assert_refused("{" GET_X ",\"RequestPeerCertificates\":[\"Y2VydA==\" \"Y2VydA==\"]}", NULL);
+	assert_refused("{" GET_X ",\"RequestPeerCertificates\":\"Y2VydA==\"}", "array");
+	assert_refused("{" GET_X ",\"RequestPeerCertificates\":[1]}", "base64");
+	assert_refused("{" GET_X ",\"ResponseBody\":\"e30\"}", "base64");
+	assert_refused("{" GET_X ",\"ResponseStatusCode\":\"200\"}", "integer");
+	assert_refused("{" GET_X ",\"ResponseStatusCode\":02}", NULL);
+	assert_refused("{" GET_X ",\"ResponseStatusCode\":1e400}", NULL);
+	assert_refused("{" GET_X ",\"RequestHeaders\":{\"A\":\"1\",\"a\":\"2\"}}", "case");
+	assert_refused("{" GET_X ",\"User\":nul}", NULL);
+	assert_refused("{" GET_X ",\"User\":nulll}", NULL);
+	assert_refused("{" GET_X ",\"User\":true}", "string");
+	/* keys dockerd never sends: ignored as Go ignores them, but ambiguity
+	 * anywhere in them is still refused */
+	assert_refused("{" GET_X ",\"Future\":{\"a\":1,\"A\":2}}", "case");
+	assert_refused("{" GET_X ",\"Future\":1,\"future\":2}", "case");
+	assert_refused("{" GET_X ",\"Future\":[01]}", "number");
+	assert_refused("{" GET_X ",\"Future\":\"\\u0000\"}", "u0000");
+	assert_refused("{" GET_X ",\"Fut\\u0000ure\":1}", "u0000");
+	assert_refused("{" GET_X ",\"Future\":{\"a\":[1,2}}", NULL);
+	/* a key that folds to a known one, written with an escape */
+	assert_refused("{" GET_X ",\"\\u0055ser\":\"a\",\"User\":\"b\"}", "repeated");
+	assert_refused("{" GET_X ",\"U\\u017fer\":\"a\"}", "spelt");
+}
+
+/* Every prefix of a real envelope is refused: the scanner never takes a cut
+ * envelope for a whole one (dockerd's body arrives in pieces). */
+static void test_every_prefix_refused(void **state)
+{
+	const char *s = "{\"User\":\"alice\",\"UserAuthNMethod\":\"TLS\",\"RequestMethod\":\"POST\","
+			"\"RequestUri\":\"/v1.41/containers/create?name=w\",\"RequestBody\":\"eyJJbWFnZSI6ImJiIn0K\","
+			"\"RequestHeaders\":{\"Content-Type\":\"application/json\"},"
+			"\"RequestPeerCertificates\":[\"Y2VydA==\"],\"ResponseStatusCode\":201}";
+	size_t n, len = strlen(s);
+	struct envelope env;
+	char err[256];
+
+	(void)state;
+	for (n = 0; n < len; n++) {
+		char *cut = malloc(n + 1);
+
+		assert_non_null(cut);
+		memcpy(cut, s, n);
+		if (envelope_decode(cut, n, &env, err, sizeof(err)) == 0)
+			fail_msg("a prefix of %zu bytes was accepted", n);
+		free(cut);
+	}
+	assert_int_equal(envelope_decode(s, len, &env, err, sizeof(err)), 0);
+	envelope_free(&env);
+}
+
 /* Every request in the real corpus decodes; bodies are where they should be. */
 static void test_corpus_decodes(void **state)
 {
@@ -165,6 +281,9 @@ int main(void)
 		cmocka_unit_test(test_protocol_example),
 		cmocka_unit_test(test_anonymous_and_response),
 		cmocka_unit_test(test_malformed_refused),
+		cmocka_unit_test(test_escapes_and_utf8),
+		cmocka_unit_test(test_scanner_refuses),
+		cmocka_unit_test(test_every_prefix_refused),
 		cmocka_unit_test(test_corpus_decodes),
 	};
 
