@@ -19,6 +19,7 @@ struct envelope {
 	unsigned char *body;		/* decoded "RequestBody", malloc'd, NUL-terminated */
 	size_t body_len;
 	bool has_body;			/* false when RequestBody is absent or null */
+	bool body_skipped;		/* ENVELOPE_SKIP_BODIES: a RequestBody, not decoded */
 	cJSON *headers;			/* "RequestHeaders" object of strings, or NULL */
 	size_t npeer_certs;		/* entries in "RequestPeerCertificates" */
 	long long response_status;	/* "ResponseStatusCode", 0 when absent */
@@ -36,6 +37,17 @@ struct envelope {
  */
 int envelope_decode(const char *buf, size_t len, struct envelope *env, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
+
+/*
+ * ENVELOPE_SKIP_BODIES: RequestBody and ResponseBody are stepped over, not
+ * decoded (has_body false, body_skipped true when there was one). For the
+ * response phase: the call has run, and nothing of either body bears on the
+ * answer, so base64 no rule reads is not checked either.
+ */
+#define ENVELOPE_SKIP_BODIES 1u
+
+int envelope_decode_flags(const char *buf, size_t len, unsigned flags, struct envelope *env,
+			  char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* The same, from a tree json_parse_strict returned; takes ownership of ROOT
  * (freed on failure too). Used by eval for {"call":..,"request":{..}} lines. */

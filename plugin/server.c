@@ -152,7 +152,9 @@ static enum MHD_Result handle_authz(struct server *srv, struct MHD_Connection *c
 
 	if (call->too_large)
 		return refuse(srv, c, call, phase, "portcullis: request too large");
-	if (envelope_decode(call->buf, call->len, &env, err, sizeof(err)) != 0)
+	if (envelope_decode_flags(call->buf, call->len,
+				  phase == PHASE_RESPONSE ? ENVELOPE_SKIP_BODIES : 0, &env, err,
+				  sizeof(err)) != 0)
 		return refuse(srv, c, call, phase, err);
 	snap = snapshot_acquire();
 	if (!snap) {
@@ -215,6 +217,30 @@ static void append_upload(struct call *call, const char *data, size_t n)
 	call->len += n;
 }
 
+/* dockerd sends a Content-Length: one allocation of that size rather than
+ * doublings and copies as the chunks arrive. Only a hint: append_upload
+ * still enforces the cap and grows the buffer if the body runs longer. */
+static void reserve_upload(struct MHD_Connection *c, struct call *call)
+{
+	const char *v;
+	char *end;
+	unsigned long long n;
+
+	if (call->ep != EP_AUTHZREQ && call->ep != EP_AUTHZRES)
+		return;
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (!v || *v < '0' || *v > '9')
+		return;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end || n == 0 ||
+	    n > (call->ep == EP_AUTHZRES ? MAX_RES_ENVELOPE : MAX_REQ_ENVELOPE))
+		return;
+	call->buf = malloc((size_t)n);
+	if (call->buf)
+		call->cap = (size_t)n;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload, size_t *upload_size, void **state)
@@ -230,6 +256,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		clock_gettime(CLOCK_MONOTONIC, &call->start);
 		call->ep = endpoint_of(method, url);
 		*state = call;
+		reserve_upload(c, call);
 		return MHD_YES;		/* headers only; the body follows */
 	}
 	if (*upload_size) {

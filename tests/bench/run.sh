@@ -6,6 +6,7 @@
 #   run.sh micro BUILD       the decision core in-process, 10 vs 1,000 rules (make bench-micro)
 #   run.sh callgrind BUILD   instructions per decision and where they go (make callgrind)
 #   run.sh smoke BUILD       every program once, briefly: the tools work (seconds, no figures)
+#   run.sh quick BUILD       the same-core rows of `bench` only (a minute; while optimising)
 #
 # Method (README.md has the why): our server and the ceiling (noop) run at the
 # same time, pinned with taskset; one client alternates A, B, A, B over a
@@ -25,8 +26,8 @@ set -eu
 
 mode=${1:-}
 build=${2:-build}
-case $mode in bench|micro|callgrind|smoke) ;; *)
-	echo "usage: run.sh bench|micro|callgrind|smoke BUILD" >&2; exit 2 ;;
+case $mode in bench|quick|micro|callgrind|smoke) ;; *)
+	echo "usage: run.sh bench|quick|micro|callgrind|smoke BUILD" >&2; exit 2 ;;
 esac
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -262,7 +263,9 @@ bench() {
 	floor_spec=$(ceiling "$corpus:7")
 
 	header
-	for placement in same-core diff-core; do
+	placements="same-core diff-core"
+	[ "$mode" = quick ] && placements=same-core
+	for placement in $placements; do
 		if [ $placement = same-core ]; then client=0 servers=0; else client=0 servers=1; fi
 		pin ours $servers
 		pin noop $servers
@@ -279,6 +282,12 @@ bench() {
 			echo "$placement $name $line" >>"$run/results"
 		done
 	done
+	if [ "$mode" = quick ]; then
+		stop ours
+		stop noop
+		stop noop2
+		return 0
+	fi
 	# 4 connections: both generators on CPU 0, both servers on CPU 1 (left
 	# unpinned, where each pair of threads lands decides the figure: the
 	# ceiling against itself then reads anywhere from 0.9 to 5).
@@ -528,7 +537,7 @@ smoke() {
 
 preflight
 case $mode in
-bench) bench ;;
+bench|quick) bench ;;
 micro) micro ;;
 callgrind) callgrind ;;
 smoke) smoke ;;

@@ -56,14 +56,16 @@ static void check_against_tree(const uint8_t *data, size_t size, const struct en
 	same_string(env->method, tree_string(root, "RequestMethod"));
 	same_string(env->uri, tree_string(root, "RequestUri"));
 	body = tree_string(root, "RequestBody");
-	if (body) {
+	if (env->body_skipped != (body && body[0] && !env->has_body && !env->body))
+		abort();
+	if (body && !env->body_skipped) {
 		decoded = malloc(base64_decoded_max(strlen(body)) + 1);
 		n = decoded ? base64_decode(body, strlen(body), decoded) : -1;
 		if (n < 0 || (size_t)n != env->body_len || (n > 0) != env->has_body ||
 		    memcmp(decoded, env->body, (size_t)n) != 0)
 			abort();
 		free(decoded);
-	} else if (env->has_body) {
+	} else if (env->has_body || env->body) {
 		abort();
 	}
 	cJSON_Delete(root);
@@ -82,7 +84,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!policy)
 			abort();
 	}
-	if (envelope_decode((const char *)data, size, &env, err, sizeof(err)) != 0)
+	/* Odd sizes are decided in the response phase, whose decoding steps
+	 * over the bodies: what it accepts must still be strict JSON. */
+	if (envelope_decode_flags((const char *)data, size, (size & 1) ? ENVELOPE_SKIP_BODIES : 0,
+				  &env, err, sizeof(err)) != 0)
 		return 0;
 	check_against_tree(data, size, &env);
 	free(audit_envelope(&env, ACTION_ContainerCreate, AUDIT_ENVELOPE_MAX, err, sizeof(err)));
