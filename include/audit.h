@@ -24,6 +24,15 @@ struct audit;
  */
 struct audit *audit_open(const char *spec, char *err, size_t errlen);
 
+/*
+ * audit_start_batching - from now on, records to a file or stdout are queued
+ * and appended by a writer thread, one write(2) per batch, at most 5 ms
+ * after a batch's first record (spec/audit.md says what a crash can lose).
+ * Without it (serve --audit-sync, and every tool but serve) each record is
+ * written before audit_record returns. audit_close writes what is queued.
+ */
+int audit_start_batching(struct audit *a, char *err, size_t errlen);
+
 /* Record the request envelope (audit_envelope) in every request-phase record. */
 void audit_set_envelopes(struct audit *a, bool on);
 

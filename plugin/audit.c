@@ -5,10 +5,14 @@
  * (spec/rollout.md).
  *
  * Invariants:
- *   - A record is formatted into one buffer and written with a single
- *     write(2) on an O_APPEND descriptor (or one datagram to syslog), so
- *     concurrent threads never interleave lines and no lock is held on the
- *     decision path.
+ *   - A record is formatted into one buffer and reaches the file whole: in
+ *     the synchronous mode with a single write(2) of its own on an O_APPEND
+ *     descriptor (or one datagram to syslog); batched (the default for files
+ *     and stdout), copied whole into a queue that a writer thread appends
+ *     with one write(2) per batch, at most BATCH_MS after its first record.
+ *     Concurrent threads never interleave lines. The queue's lock is held for
+ *     one memcpy, never across a write: a slow disk holds up the writer, not
+ *     a decision (what a crash can lose: spec/audit.md).
  *   - Writing never fails or stops a decision: a short write (full disk), a
  *     syslog that is gone or full, is counted (audit_errors, and the metrics)
  *     and reported on stderr once. Syslog is written non-blocking: a stalled
@@ -21,6 +25,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +46,31 @@
 #define RECORD_MAX 16384		/* a record without envelope */
 #define SYSLOG_PATH "/dev/log"
 
+/* Batched mode: a batch is written BATCH_MS after its first record, or as
+ * soon as it holds BATCH_FLUSH bytes; a decision waits at most
+ * BATCH_WAIT_MS for room in a full queue (a stalled disk), then its record
+ * is counted lost rather than Docker held up. */
+#define BATCH_MS 5
+#define BATCH_CAP (512u << 10)
+#define BATCH_FLUSH (64u << 10)
+#define BATCH_WAIT_MS 100
+
 enum sink { SINK_NONE, SINK_FD, SINK_SYSLOG };
+
+/* Two buffers: decisions fill one while the writer writes the other. */
+struct batch {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;		/* the writer: records, or stop */
+	pthread_cond_t room;		/* decisions: a buffer was emptied */
+	char *buf[2];
+	int fill;			/* the buffer decisions append to */
+	size_t len;			/* bytes in buf[fill] */
+	unsigned long records;		/* records in buf[fill] */
+	bool stalled;			/* a decision found no room in time: until the
+					 * writer next gets a batch out, none waits */
+	bool stop;
+	pthread_t writer;
+};
 
 struct audit {
 	enum sink sink;
@@ -53,6 +82,7 @@ struct audit {
 	atomic_bool failing;	/* writes are failing now: report the outage once */
 	atomic_bool torn;	/* a short write left a partial line: start the next on its own */
 	char syslog_tag[64];	/* "<86>portcullis[PID]: " */
+	struct batch *batch;	/* NULL: synchronous */
 };
 
 /* ---------------------------------------------------------------- sinks */
@@ -181,11 +211,11 @@ int audit_reopen(struct audit *a, char *err, size_t errlen)
 	return 0;
 }
 
-static void lost(struct audit *a, const char *what, int err)
+static void lost(struct audit *a, const char *what, int err, unsigned long records)
 {
 	/* Counted, not fatal: a full disk must not stop Docker. Reported once
 	 * per outage, and again when it ends. */
-	atomic_fetch_add(&a->errors, 1);
+	atomic_fetch_add(&a->errors, records);
 	if (!atomic_exchange(&a->failing, true))
 		fprintf(stderr, "portcullis: audit %s failed: %s (counted in "
 			"portcullis_audit_write_errors_total; reported once until it recovers)\n",
@@ -218,7 +248,7 @@ static void send_syslog(struct audit *a, const char *line, size_t n)
 			continue;
 		break;
 	}
-	lost(a, "syslog send", errno);
+	lost(a, "syslog send", errno, 1);
 }
 
 /* BUF holds N bytes and room for one more (the newline). */
@@ -253,22 +283,20 @@ static bool take_back(struct audit *a, bool heal, const char *buf, size_t w)
 	return ftruncate(a->fd, at) == 0;
 }
 
-static void emit(struct audit *a, char *buf, size_t n)
+static void write_each(struct audit *a, const char *buf, size_t n);
+
+/* Append N bytes of whole lines (RECORDS records) with one write(2). */
+static void write_lines(struct audit *a, const char *buf, size_t n, unsigned long records)
 {
 	bool heal;
 	ssize_t w;
 
-	if (a->sink == SINK_SYSLOG) {
-		send_syslog(a, buf, n);
-		return;
-	}
-	buf[n++] = '\n';
-	/* After a short write (disk full) the file ends mid-line: the next record
+	/* After a short write (disk full) the file ends mid-line: the next batch
 	 * starts with a newline, in the same write(2), so it is whole and stays
-	 * atomic with respect to other threads' records. */
+	 * atomic with respect to other writes. */
 	heal = atomic_exchange(&a->torn, false);
 	if (heal) {
-		struct iovec iov[2] = { { "\n", 1 }, { buf, n } };
+		struct iovec iov[2] = { { "\n", 1 }, { (void *)buf, n } };
 
 		w = writev(a->fd, iov, 2);
 		n += 1;
@@ -283,7 +311,183 @@ static void emit(struct audit *a, char *buf, size_t n)
 		w = 0;				/* the file ends as it did before */
 	if (w > 0 || heal)
 		atomic_store(&a->torn, true);	/* a partial line is (still) there */
-	lost(a, "log write", w < 0 ? errno : ENOSPC);
+	if (w <= 0 && records > 1) {
+		/* Nothing of the batch is in the file: write its records one by one,
+		 * so that on a nearly full disk those that fit are kept, exactly as
+		 * in the synchronous mode. */
+		write_each(a, buf, n);
+		return;
+	}
+	lost(a, "log write", w < 0 ? errno : ENOSPC, records);
+}
+
+static void write_each(struct audit *a, const char *buf, size_t n)
+{
+	const char *end = buf + n, *nl;
+
+	for (; buf < end; buf = nl + 1) {
+		nl = memchr(buf, '\n', (size_t)(end - buf));
+		if (!nl)
+			nl = end - 1;	/* every record ends with one: not reached */
+		write_lines(a, buf, (size_t)(nl + 1 - buf), 1);
+	}
+}
+
+/* ---------------------------------------------------------------- batching */
+
+static void deadline_in(struct timespec *ts, long ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_nsec += ms * 1000000L;
+	ts->tv_sec += ts->tv_nsec / 1000000000L;
+	ts->tv_nsec %= 1000000000L;
+}
+
+/* The writer: waits for a first record, lets the batch gather for BATCH_MS
+ * (or until it is BATCH_FLUSH long), swaps buffers and writes outside the
+ * lock. On stop it writes what is queued, then returns. */
+static void *batch_writer(void *arg)
+{
+	struct audit *a = arg;
+	struct batch *b = a->batch;
+	struct timespec due;
+	unsigned long records;
+	size_t len;
+	char *out;
+
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		while (b->len == 0 && !b->stop)
+			pthread_cond_wait(&b->wake, &b->lock);
+		if (b->len == 0)
+			break;		/* stopped, nothing left */
+		deadline_in(&due, BATCH_MS);
+		while (!b->stop && b->len < BATCH_FLUSH &&
+		       pthread_cond_timedwait(&b->wake, &b->lock, &due) == 0)
+			;
+		out = b->buf[b->fill];
+		len = b->len;
+		records = b->records;
+		b->fill ^= 1;
+		b->len = 0;
+		b->records = 0;
+		pthread_mutex_unlock(&b->lock);
+		write_lines(a, out, len, records);
+		pthread_mutex_lock(&b->lock);
+		b->stalled = false;
+		pthread_cond_broadcast(&b->room);
+	}
+	pthread_mutex_unlock(&b->lock);
+	return NULL;
+}
+
+/* Queue one line (N bytes with its newline). False when it cannot be queued
+ * (too long for a batch, or no room within BATCH_WAIT_MS). */
+static bool batch_put(struct batch *b, const char *line, size_t n, bool *timed_out)
+{
+	struct timespec due;
+	bool wake;
+
+	*timed_out = false;
+	if (n > BATCH_FLUSH)
+		return false;	/* an envelope-sized record: written on its own */
+	pthread_mutex_lock(&b->lock);
+	deadline_in(&due, BATCH_WAIT_MS);
+	while (b->len + n > BATCH_CAP && !b->stop && !b->stalled)
+		if (pthread_cond_timedwait(&b->room, &b->lock, &due) != 0 &&
+		    b->len + n > BATCH_CAP)
+			b->stalled = true;
+	if (b->stop || b->len + n > BATCH_CAP) {
+		/* stopping: written directly; stalled: counted lost */
+		*timed_out = !b->stop;
+		pthread_mutex_unlock(&b->lock);
+		return false;
+	}
+	memcpy(b->buf[b->fill] + b->len, line, n);
+	wake = b->len == 0 || (b->len < BATCH_FLUSH && b->len + n >= BATCH_FLUSH);
+	b->len += n;
+	b->records++;
+	if (wake)
+		pthread_cond_signal(&b->wake);
+	pthread_mutex_unlock(&b->lock);
+	return true;
+}
+
+static void batch_free(struct batch *b)
+{
+	pthread_cond_destroy(&b->room);
+	pthread_cond_destroy(&b->wake);
+	pthread_mutex_destroy(&b->lock);
+	free(b->buf[0]);
+	free(b->buf[1]);
+	free(b);
+}
+
+int audit_start_batching(struct audit *a, char *err, size_t errlen)
+{
+	struct batch *b;
+	pthread_condattr_t ca;
+	int rc;
+
+	if (!a || a->sink != SINK_FD || a->batch)
+		return 0;	/* syslog: one datagram per record, already non-blocking */
+	b = calloc(1, sizeof(*b));
+	if (!b || !(b->buf[0] = malloc(BATCH_CAP)) || !(b->buf[1] = malloc(BATCH_CAP))) {
+		if (b) {
+			free(b->buf[0]);
+			free(b);
+		}
+		snprintf(err, errlen, "audit: out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&b->wake, &ca);
+	pthread_cond_init(&b->room, &ca);
+	pthread_condattr_destroy(&ca);
+	a->batch = b;
+	rc = pthread_create(&b->writer, NULL, batch_writer, a);
+	if (rc != 0) {
+		a->batch = NULL;
+		batch_free(b);
+		snprintf(err, errlen, "audit: cannot start the writer thread: %s", strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Stop the writer after it has written everything queued. */
+static void batch_stop(struct audit *a)
+{
+	struct batch *b = a->batch;
+
+	pthread_mutex_lock(&b->lock);
+	b->stop = true;
+	pthread_cond_signal(&b->wake);
+	pthread_mutex_unlock(&b->lock);
+	pthread_join(b->writer, NULL);
+	a->batch = NULL;
+	batch_free(b);
+}
+
+/* One record, N bytes in BUF (with room for one more: the newline). */
+static void emit(struct audit *a, char *buf, size_t n)
+{
+	bool timed_out;
+
+	if (a->sink == SINK_SYSLOG) {
+		send_syslog(a, buf, n);
+		return;
+	}
+	buf[n++] = '\n';
+	if (a->batch && batch_put(a->batch, buf, n, &timed_out))
+		return;
+	if (a->batch && timed_out) {
+		lost(a, "log write (queue full: the writer is stalled)", EAGAIN, 1);
+		return;
+	}
+	write_lines(a, buf, n, 1);
 }
 
 /* ---------------------------------------------------------------- records */
@@ -722,6 +926,8 @@ void audit_close(struct audit *a)
 {
 	if (!a)
 		return;
+	if (a->batch)
+		batch_stop(a);
 	if ((a->path || a->sink == SINK_SYSLOG) && a->fd >= 0)
 		close(a->fd);
 	free(a->path);

@@ -83,6 +83,12 @@ static long rss_kib(void)
 	return res * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/* As server.c decodes: the response phase steps over the bodies. */
+static unsigned decode_flags(const struct benchreq *r)
+{
+	return r->res ? ENVELOPE_SKIP_BODIES : 0;
+}
+
 /* One full decision, as server.c's handle_authz does it. */
 static void core_once(struct ctx *c)
 {
@@ -91,7 +97,7 @@ static void core_once(struct ctx *c)
 	char err[512];
 	int n;
 
-	if (envelope_decode(c->r->body, c->r->len, &env, err, sizeof(err)) != 0)
+	if (envelope_decode_flags(c->r->body, c->r->len, decode_flags(c->r), &env, err, sizeof(err)) != 0)
 		die("envelope rejected: ", err);
 	decide(c->p, &env, c->r->res ? PHASE_RESPONSE : PHASE_REQUEST, &d);
 	n = audit_format(&d, &env, 12, c->line, sizeof(c->line));
@@ -107,7 +113,7 @@ static void step_once(struct ctx *c, enum step s)
 
 	switch (s) {
 	case STEP_DECODE:
-		if (envelope_decode(c->r->body, c->r->len, &env, err, sizeof(err)) != 0)
+		if (envelope_decode_flags(c->r->body, c->r->len, decode_flags(c->r), &env, err, sizeof(err)) != 0)
 			die("envelope rejected: ", err);
 		sink += env.body_len;
 		envelope_free(&env);
@@ -246,7 +252,7 @@ static void prepare(struct ctx *c, const struct benchreq *r, const char *spec)
 	char err[512];
 
 	c->r = r;
-	if (envelope_decode(r->body, r->len, &c->env, err, sizeof(err)) != 0)
+	if (envelope_decode_flags(r->body, r->len, decode_flags(r), &c->env, err, sizeof(err)) != 0)
 		die("envelope rejected: ", err);
 	decide(c->p, &c->env, r->res ? PHASE_RESPONSE : PHASE_REQUEST, &c->d);
 	if ((r->expect == EXPECT_ALLOW && !c->d.allow) || (r->expect == EXPECT_DENY && c->d.allow))

@@ -451,9 +451,11 @@ EOF
 DENY_MSG="authorization denied by plugin $PC_NAME: rule \"no-volumes-for-mallory\": VolumeCreate is denied to user \"mallory\""
 
 # sd_listen holds $PC_PLUGIN_SOCK; bounded by -t should this script die hard.
+# --audit-sync: the audit log is checked for every allowed command across
+# SIGKILLs, which only synchronous writing promises (spec/audit.md).
 "$SDL" -r "$RESTART_MS" -p "$PC_DIR/portcullis.pid" -t 150 "$PC_PLUGIN_SOCK" -- \
 	"$PC_BIN" serve --policy "$PC_POLICY" --socket "$PC_DIR/own.sock" \
-	--audit-log "$PC_AUDIT" --audit-envelopes 2>"$PC_DIR/sd.log" &
+	--audit-log "$PC_AUDIT" --audit-envelopes --audit-sync 2>"$PC_DIR/sd.log" &
 SDL_PID=$!
 PC_PLUGIN_PID=$SDL_PID # stopped by the cleanup, after dockerd
 pc_wait_until 10 _sd_up || pc_die "no 'serving' line within 10 s: $(sd_log | tail -n 3)"

@@ -14,10 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
-#include "base64.h"
 #include "base64.h"
 #include "json.h"
 
@@ -334,6 +337,186 @@ static void test_reload_record(void **state)
 	unlink(path);
 }
 
+/* ---- batched mode: many threads, every record whole, nothing lost ---- */
+
+#define BATCH_THREADS 4
+#define BATCH_RECORDS 2500	/* per thread: many batches, and a full queue */
+
+struct batch_job {
+	struct audit *a;
+	int id;
+};
+
+static void *batch_worker(void *arg)
+{
+	struct batch_job *j = arg;
+	struct decision d = { 0 };
+	int i;
+
+	d.action = ACTION_ContainerList;
+	d.allow = true;
+	d.outcome = OUTCOME_ALLOW;
+	for (i = 0; i < BATCH_RECORDS; i++) {
+		snprintf(d.user, sizeof(d.user), "t%d-%d", j->id, i);
+		audit_record(j->a, &d, NULL, i);
+	}
+	return NULL;
+}
+
+/* Count the lines of the file at PATH that are one whole JSON record; -1 if
+ * any line is not. */
+static long whole_records(const char *path)
+{
+	char *log = slurp(path), *line = log, *nl, err[128];
+	long n = 0;
+
+	while ((nl = strchr(line, '\n')) != NULL) {
+		cJSON *rec = json_parse_strict(line, (size_t)(nl - line), err, sizeof(err));
+
+		if (!rec) {
+			free(log);
+			return -1;
+		}
+		cJSON_Delete(rec);
+		n++;
+		line = nl + 1;
+	}
+	n = *line ? -1 : n;	/* a partial last line */
+	free(log);
+	return n;
+}
+
+static void test_batched_threads(void **state)
+{
+	char path[] = "/tmp/portcullis-audit-XXXXXX", err[256];
+	struct batch_job jobs[BATCH_THREADS];
+	pthread_t th[BATCH_THREADS];
+	struct audit *a;
+	int fd = mkstemp(path), i;
+
+	(void)state;
+	close(fd);
+	a = audit_open(path, err, sizeof(err));
+	assert_non_null(a);
+	assert_int_equal(audit_start_batching(a, err, sizeof(err)), 0);
+	for (i = 0; i < BATCH_THREADS; i++) {
+		jobs[i] = (struct batch_job){ a, i };
+		assert_int_equal(pthread_create(&th[i], NULL, batch_worker, &jobs[i]), 0);
+	}
+	for (i = 0; i < BATCH_THREADS; i++)
+		pthread_join(th[i], NULL);
+	assert_int_equal(audit_errors(a), 0);
+	audit_close(a);		/* writes what is still queued */
+	assert_int_equal(whole_records(path), BATCH_THREADS * BATCH_RECORDS);
+	unlink(path);
+}
+
+/* A batch reaches the file on its own, within milliseconds, with no close;
+ * a record too large for a batch (an envelope) is written directly. */
+static void test_batched_flushes_by_itself(void **state)
+{
+	char path[] = "/tmp/portcullis-audit-XXXXXX", err[256], *body;
+	struct decision d = { 0 };
+	struct envelope env;
+	struct audit *a;
+	int fd = mkstemp(path), waited;
+
+	(void)state;
+	close(fd);
+	a = audit_open(path, err, sizeof(err));
+	assert_non_null(a);
+	assert_int_equal(audit_start_batching(a, err, sizeof(err)), 0);
+	d.action = ACTION_SystemPing;
+	audit_record(a, &d, NULL, 1);
+	for (waited = 0; whole_records(path) != 1 && waited < 2000; waited++)
+		usleep(1000);
+	assert_int_equal(whole_records(path), 1);
+
+	audit_set_envelopes(a, true);
+	body = malloc(200001);
+	assert_non_null(body);
+	memset(body, 'x', 200000);
+	memcpy(body, "{\"Image\":\"", 10);
+	memcpy(body + 200000 - 2, "\"}", 2);
+	body[200000] = '\0';
+	{
+		char *b64 = base64_encode((unsigned char *)body, strlen(body)), *json;
+
+		assert_non_null(b64);
+		assert_true(asprintf(&json, "{\"RequestMethod\":\"POST\",\"RequestUri\":"
+				     "\"/containers/create\",\"RequestBody\":\"%s\"}", b64) > 0);
+		free(b64);
+		assert_int_equal(envelope_decode(json, strlen(json), &env, err, sizeof(err)), 0);
+		d.action = ACTION_ContainerCreate;
+		audit_record(a, &d, &env, 2);
+		envelope_free(&env);
+		free(json);
+	}
+	audit_close(a);
+	free(body);
+	assert_int_equal(whole_records(path), 2);
+	unlink(path);
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void *drain(void *arg)
+{
+	char buf[65536];
+	int fd = open(arg, O_RDONLY);
+
+	if (fd >= 0) {
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+	}
+	return NULL;
+}
+
+/* A stalled log (a FIFO nobody reads: the writer blocks in write(2)) fills
+ * the queue; then a decision waits at most ~100 ms once, and after that not
+ * at all: its record is counted lost, Docker is not held up. */
+static void test_batched_stalled_log(void **state)
+{
+	char dir[] = "/tmp/portcullis-audit-XXXXXX", path[64], err[256];
+	struct decision d = { 0 };
+	struct timespec t0;
+	struct audit *a;
+	pthread_t reader;
+	long slowest = 0, ms;
+	int i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	a = audit_open(path, err, sizeof(err));	/* O_RDWR: opens with no reader */
+	assert_non_null(a);
+	assert_int_equal(audit_start_batching(a, err, sizeof(err)), 0);
+	d.action = ACTION_SystemPing;
+	snprintf(d.user, sizeof(d.user), "alice");
+	for (i = 0; i < 20000 && audit_errors(a) < 100; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		audit_record(a, &d, NULL, i);
+		ms = ms_since(&t0);
+		slowest = ms > slowest ? ms : slowest;
+	}
+	assert_true(audit_errors(a) >= 100);	/* records were dropped, and counted */
+	assert_true(slowest < 1000);		/* ~100 ms once; generous for valgrind */
+	/* unstick the writer so that close can finish */
+	assert_int_equal(pthread_create(&reader, NULL, drain, path), 0);
+	audit_close(a);
+	unlink(path);
+	pthread_join(reader, NULL);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +527,9 @@ int main(void)
 		cmocka_unit_test(test_record_with_envelope),
 		cmocka_unit_test(test_record_envelope_omitted),
 		cmocka_unit_test(test_reload_record),
+		cmocka_unit_test(test_batched_threads),
+		cmocka_unit_test(test_batched_flushes_by_itself),
+		cmocka_unit_test(test_batched_stalled_log),
 	};
 
 	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
