@@ -154,17 +154,23 @@ resolve_existing(const char *path, char *out, size_t outlen, char *err, size_t e
 	if (realpath_prefix(path, ends[k - 1], real)) {
 		lo = k - 1;
 	} else {
-		/* ends[lo] resolves, ends[hi] does not */
+		/* ends[lo] resolves, ends[hi] does not; REAL holds ends[lo]'s
+		 * realpath once one is known (each costs a readlink per component) */
+		bool have_real = false;
+
 		lo = 0;
 		hi = k - 1;
 		while (hi - lo > 1) {
 			mid = lo + (hi - lo) / 2;
-			if (realpath_prefix(path, ends[mid], next))
+			if (realpath_prefix(path, ends[mid], next)) {
 				lo = mid;
-			else
+				memcpy(real, next, strlen(next) + 1);
+				have_real = true;
+			} else {
 				hi = mid;
+			}
 		}
-		if (!realpath_prefix(path, ends[lo], real)) {
+		if (!have_real && !realpath_prefix(path, ends[lo], real)) {
 			errorf(err, errlen, "cannot resolve host path: %s", strerror(errno));
 			return -1;
 		}
@@ -719,6 +725,7 @@ sensitive_to(const char *entry, const char *resolved)
  */
 static char sensitive_alt_buf[NSENSITIVE][PATH_MAX];
 static const char *sensitive_alt[NSENSITIVE];
+static bool sensitive_is_clean[NSENSITIVE];	/* written clean: no clean() per call */
 static pthread_once_t sensitive_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -727,10 +734,27 @@ resolve_sensitive(void)
 	char cleaned[PATH_MAX];
 	size_t i;
 
-	for (i = 0; i < NSENSITIVE; i++)
+	for (i = 0; i < NSENSITIVE; i++) {
+		sensitive_is_clean[i] = is_clean(sensitive_paths[i]);
 		if (clean(sensitive_paths[i], cleaned, sizeof(cleaned)) == 0 &&
 		    resolve_entry(cleaned, sensitive_alt_buf[i], sizeof(sensitive_alt_buf[i])))
 			sensitive_alt[i] = sensitive_alt_buf[i];
+	}
+}
+
+/* sensitive_to_resolved for built-in entry I, which needs no cleaning when
+ * it is written clean (all are: the check is for an edit of the table). */
+static bool
+sensitive_builtin(size_t i, const char *resolved)
+{
+	const char *entry = sensitive_paths[i];
+
+	if (!sensitive_is_clean[i])
+		return sensitive_to_resolved(entry, sensitive_alt[i], resolved);
+	if (strcmp(entry, "/") == 0)
+		return strcmp(resolved, "/") == 0;
+	return related(entry, resolved) ||
+	       (sensitive_alt[i] != NULL && related(sensitive_alt[i], resolved));
 }
 
 bool
@@ -747,7 +771,7 @@ mount_path_sensitive(const char *resolved, const struct patterns *extra, const c
 	}
 	pthread_once(&sensitive_once, resolve_sensitive);
 	for (i = 0; i < NSENSITIVE; i++)
-		if (sensitive_to_resolved(sensitive_paths[i], sensitive_alt[i], resolved)) {
+		if (sensitive_builtin(i, resolved)) {
 			*which = sensitive_paths[i];
 			return true;
 		}
