@@ -183,73 +183,151 @@ static size_t number_len(const unsigned char *s, size_t n)
 	return i;
 }
 
+/*
+ * What prescan does with each byte, one table load to decide. Outside
+ * strings a byte opens a string, starts a number, passes (structure is
+ * cJSON's to judge), or is refused: there JSON is ASCII, and whitespace is
+ * exactly these four (cJSON would skip any byte <= 0x20). STR_PLAIN marks
+ * the bytes a string holds with nothing to check: not '"' or '\\', not a
+ * control character, not part of a multi-byte sequence.
+ */
+enum { OUT_PASS, OUT_STRING, OUT_NUMBER, OUT_BAD, OUT_MASK = 3, STR_PLAIN = 4 };
+
+#define OUT_CLASS(c) ((c) == '"' ? OUT_STRING :					\
+		      (c) == '-' || ((c) >= '0' && (c) <= '9') ? OUT_NUMBER :	\
+		      (c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r' ||	\
+		      ((c) > 0x20 && (c) < 0x7F) ? OUT_PASS : OUT_BAD)
+#define STR_CLASS(c) ((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\' ? STR_PLAIN : 0)
+#define CLASS1(c) (OUT_CLASS(c) | STR_CLASS(c))
+#define CLASS4(c) CLASS1(c), CLASS1((c) + 1), CLASS1((c) + 2), CLASS1((c) + 3)
+#define CLASS16(c) CLASS4(c), CLASS4((c) + 4), CLASS4((c) + 8), CLASS4((c) + 12)
+#define CLASS64(c) CLASS16(c), CLASS16((c) + 16), CLASS16((c) + 32), CLASS16((c) + 48)
+
+static const unsigned char byte_class[256] = {
+	CLASS64(0x00), CLASS64(0x40), CLASS64(0x80), CLASS64(0xC0)
+};
+
+#undef CLASS64
+#undef CLASS16
+#undef CLASS4
+#undef CLASS1
+#undef STR_CLASS
+#undef OUT_CLASS
+
+#define BYTES_01 0x0101010101010101ull
+#define BYTES_80 0x8080808080808080ull
+
+/*
+ * Nonzero when one of the 8 bytes in V is not STR_PLAIN. Each term is the
+ * classic test for a zero byte ((x - 0x01..) & ~x & 0x80..), or for a byte
+ * below 0x20. A borrow only runs from a matching byte to the bytes above
+ * it: bytes may be marked after the first match, never before it, and
+ * never when there is no match.
+ */
+static uint64_t has_special(uint64_t v)
+{
+	uint64_t q = v ^ (BYTES_01 * '"'), b = v ^ (BYTES_01 * '\\');
+
+	return (((v - BYTES_01 * 0x20) & ~v) | ((q - BYTES_01) & ~q) |
+		((b - BYTES_01) & ~b) | v) & BYTES_80;
+}
+
+/*
+ * Index of the first byte from s[i] that is not STR_PLAIN, or n. Base64
+ * blobs and names are long plain runs: they go 8 bytes per test. Where
+ * memory byte k is bits 8k..8k+7 of the word, the lowest mark is the first
+ * special byte; elsewhere the byte loop finds it.
+ */
+static size_t plain_run(const unsigned char *s, size_t i, size_t n)
+{
+	uint64_t v, m;
+
+	while (n - i >= 8) {
+		memcpy(&v, s + i, sizeof(v));
+		m = has_special(v);
+		if (m) {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(m) / 8;
+#else
+			break;
+#endif
+		}
+		i += 8;
+	}
+	while (i < n && (byte_class[s[i]] & STR_PLAIN))
+		i++;
+	return i;
+}
+
+/* The string whose opening quote is just before s[*pos]; on success *pos
+ * is just past its closing quote. Only non-plain bytes reach the tests. */
+static int scan_string(const unsigned char *s, size_t n, size_t *pos, char *err,
+		       size_t errlen)
+{
+	size_t i = *pos, l;
+
+	for (;;) {
+		i = plain_run(s, i, n);
+		if (i >= n) {
+			set_err(err, errlen, i, "unterminated string");
+			return -1;
+		}
+		if (s[i] == '"') {
+			*pos = i + 1;
+			return 0;
+		}
+		if (s[i] < 0x20) {
+			set_err(err, errlen, i, "control character in string");
+			return -1;
+		}
+		if (s[i] == '\\') {
+			if (i + 1 >= n) {
+				set_err(err, errlen, i, "unterminated escape");
+				return -1;
+			}
+			/* cJSON ends the string at \u0000; Go keeps going. */
+			if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0) {
+				set_err(err, errlen, i, "\\u0000 in string");
+				return -1;
+			}
+			i += 2;	/* the escaped byte unchecked: cJSON judges escapes */
+			continue;
+		}
+		l = utf8_len(s + i, n - i);	/* s[i] >= 0x80 */
+		if (l == 0) {
+			set_err(err, errlen, i, "invalid UTF-8");
+			return -1;
+		}
+		i += l;
+	}
+}
+
 /* The byte-level checks cJSON does not make; structure is left to cJSON. */
 static int prescan(const unsigned char *s, size_t n, char *err, size_t errlen)
 {
-	size_t i = 0;
+	size_t i = 0, l;
 
 	while (i < n) {
-		unsigned char c = s[i];
+		/* punctuation, whitespace, literals: the most frequent, tested first */
+		unsigned char k = byte_class[s[i]] & OUT_MASK;
 
-		if (c == '"') {
-			for (i++;; ) {
-				if (i >= n) {
-					set_err(err, errlen, i, "unterminated string");
-					return -1;
-				}
-				c = s[i];
-				if (c == '"')
-					break;
-				if (c < 0x20) {
-					set_err(err, errlen, i, "control character in string");
-					return -1;
-				}
-				if (c == '\\') {
-					if (i + 1 >= n) {
-						set_err(err, errlen, i, "unterminated escape");
-						return -1;
-					}
-					/* cJSON ends the string at \u0000; Go keeps going. */
-					if (s[i + 1] == 'u' && i + 5 < n &&
-					    memcmp(s + i + 2, "0000", 4) == 0) {
-						set_err(err, errlen, i, "\\u0000 in string");
-						return -1;
-					}
-					i += 2;
-					continue;
-				}
-				if (c >= 0x80) {
-					size_t l = utf8_len(s + i, n - i);
-
-					if (l == 0) {
-						set_err(err, errlen, i, "invalid UTF-8");
-						return -1;
-					}
-					i += l;
-					continue;
-				}
-				i++;
-			}
+		if (k == OUT_PASS) {
 			i++;
-			continue;
-		}
-		if (c == '-' || is_digit(c)) {
-			size_t l = number_len(s + i, n - i);
-
+		} else if (k == OUT_STRING) {
+			i++;
+			if (scan_string(s, n, &i, err, errlen) != 0)
+				return -1;
+		} else if (k == OUT_NUMBER) {
+			l = number_len(s + i, n - i);
 			if (l == 0) {
 				set_err(err, errlen, i, "invalid number");
 				return -1;
 			}
 			i += l;
-			continue;
-		}
-		/* Outside strings JSON is ASCII, and whitespace is exactly these four;
-		 * cJSON would skip any byte <= 0x20. */
-		if ((c < 0x20 && c != ' ' && c != '\t' && c != '\n' && c != '\r') || c >= 0x7F) {
+		} else {
 			set_err(err, errlen, i, "invalid character");
 			return -1;
 		}
-		i++;
 	}
 	return 0;
 }
@@ -267,10 +345,17 @@ static uint64_t fold_hash(const char *key)
 {
 	const unsigned char *p = (const unsigned char *)key;
 	uint64_t h = 1469598103934665603ull;
+	unsigned char c;
 
-	while (*p) {
-		h ^= next_folded(&p);
-		h *= 1099511628211ull;
+	while ((c = *p) != 0) {
+		/* ASCII, nearly every key byte, folds without next_folded's tests */
+		if (c < 0x80) {
+			c = (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+			p++;
+		} else {
+			c = next_folded(&p);
+		}
+		h = (h ^ c) * 1099511628211ull;
 	}
 	return h;
 }
@@ -283,30 +368,71 @@ static int folded_key_cmp(const void *a, const void *b)
 }
 
 /*
- * Refuse an object with two keys equal under Go's folding. Each key is
- * folded and hashed once; the hashes are sorted, and only keys whose hashes
- * collide are compared byte by byte. Bounded: n log n on a 4 MiB body.
+ * The first KEYS_STACK keys of an object (no Docker body comes near: the
+ * largest object, HostConfig, has about 65): dense in member order, found
+ * through an open-addressing index of their positions + 1 (0: empty slot)
+ * at most half full. One byte per slot keeps clearing the index for each
+ * object to 256 bytes.
  */
-static int object_keys_distinct(const cJSON *obj)
-{
-	struct folded_key small[32], *keys = small;
-	size_t n = 0, i, j;
-	int rc = -1;
-	const cJSON *it;
+#define KEYS_STACK 128
 
-	for (it = obj->child; it; it = it->next)
-		n++;
-	if (n < 2)
-		return 0;
-	if (n > sizeof(small) / sizeof(small[0])) {
-		keys = malloc(n * sizeof(*keys));
-		if (!keys)
+struct key_set {
+	size_t n;
+	unsigned char index[2 * KEYS_STACK];
+	struct folded_key keys[KEYS_STACK];
+};
+_Static_assert(2 * KEYS_STACK == 256, "key_slot() gives 8 bits, one of 256 slots");
+
+/* Slot of H: the top bits of H times an odd constant, which depend on all
+ * of H (FNV-1a's own top bits barely see the last byte). */
+static size_t key_slot(uint64_t h)
+{
+	return (size_t)((h * 0x9E3779B97F4A7C15ull) >> 56);
+}
+
+/* Add KEY to S (not full); -1 if a key there folds equal to it. Keys are
+ * compared only when their 64-bit hashes are equal. */
+static int key_set_add(struct key_set *s, const char *key)
+{
+	uint64_t h = fold_hash(key);
+	size_t j;
+
+	for (j = key_slot(h); s->index[j]; j = (j + 1) % sizeof(s->index)) {
+		const struct folded_key *k = &s->keys[s->index[j] - 1];
+
+		if (k->hash == h && fold_cmp(k->key, key) == 0)
 			return -1;
 	}
-	i = 0;
-	for (it = obj->child; it; it = it->next) {
+	s->keys[s->n].hash = h;
+	s->keys[s->n++].key = key;
+	s->index[j] = (unsigned char)s->n;
+	return 0;
+}
+
+/*
+ * The rest of an object of more than KEYS_STACK members: FIRST holds its
+ * first NFIRST keys, already hashed, REST is the member after them. All
+ * hashes are sorted, and only keys of equal hash compared. Such objects
+ * come from no Docker client; sorting keeps them n log n even when the
+ * keys are crafted to share the few index bits a hash table would use.
+ */
+static int big_object_keys_distinct(const struct folded_key *first, size_t nfirst,
+				    const cJSON *rest)
+{
+	struct folded_key *keys;
+	size_t n = nfirst, i, j;
+	const cJSON *it;
+	int rc = -1;
+
+	for (it = rest; it; it = it->next)
+		n++;
+	keys = malloc(n * sizeof(*keys));
+	if (!keys)
+		return -1;
+	memcpy(keys, first, nfirst * sizeof(*keys));
+	for (i = nfirst, it = rest; it; it = it->next, i++) {
 		keys[i].key = it->string;
-		keys[i++].hash = fold_hash(it->string);
+		keys[i].hash = fold_hash(it->string);
 	}
 	qsort(keys, n, sizeof(*keys), folded_key_cmp);
 	for (i = 0; i + 1 < n; i++)
@@ -315,9 +441,33 @@ static int object_keys_distinct(const cJSON *obj)
 				goto out;
 	rc = 0;
 out:
-	if (keys != small)
-		free(keys);
+	free(keys);
 	return rc;
+}
+
+/*
+ * Refuse an object with two keys equal under Go's folding. Each key is
+ * folded and hashed once, and checked against the keys before it in a
+ * hash set: no member count first, no sort, no malloc. Never inlined: its
+ * 2.3 KiB frame must not multiply along check_tree's recursion (depth up
+ * to 1000, on 512 KiB server thread stacks).
+ */
+static __attribute__((noinline)) int object_keys_distinct(const cJSON *obj)
+{
+	struct key_set s;
+	const cJSON *it;
+
+	if (!obj->child || !obj->child->next)
+		return 0;	/* fewer than two keys: nothing to compare */
+	s.n = 0;
+	memset(s.index, 0, sizeof(s.index));
+	for (it = obj->child; it; it = it->next) {
+		if (s.n == KEYS_STACK)
+			return big_object_keys_distinct(s.keys, s.n, it);
+		if (key_set_add(&s, it->string) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Walk the tree: distinct keys, finite numbers. Depth is bounded by cJSON's

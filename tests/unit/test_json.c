@@ -125,6 +125,166 @@ static void test_duplicate_keys_refused(void **state)
 	}
 }
 
+/*
+ * An object of N members "key0000", "key0001", ..., except the members at A
+ * and B (if below N), named KA and KB; malloc'd.
+ */
+static char *object_with(int n, int a, const char *ka, int b, const char *kb)
+{
+	size_t cap = (size_t)n * 24 + 64, len = 0;
+	char *buf = malloc(cap);
+	int i;
+
+	assert_non_null(buf);
+	len += (size_t)snprintf(buf + len, cap - len, "{");
+	for (i = 0; i < n; i++) {
+		const char *sep = i ? "," : "";
+
+		if (i == a || i == b)
+			len += (size_t)snprintf(buf + len, cap - len, "%s\"%s\":%d", sep,
+						i == a ? ka : kb, i);
+		else
+			len += (size_t)snprintf(buf + len, cap - len, "%s\"key%04d\":%d", sep, i, i);
+	}
+	snprintf(buf + len, cap - len, "}");
+	return buf;
+}
+
+static void check_big_object(int n, int a, const char *ka, int b, const char *kb, int refused)
+{
+	char *s = object_with(n, a, ka, b, kb);
+
+	if (refused)
+		assert_refused(s, "case");
+	else
+		assert_accepted(s);
+	free(s);
+}
+
+static void test_duplicate_keys_large_objects(void **state)
+{
+	(void)state;
+	/* distinct keys at the sizes around the in-place set (128 keys) */
+	check_big_object(127, -1, NULL, -1, NULL, 0);
+	check_big_object(128, -1, NULL, -1, NULL, 0);
+	check_big_object(129, -1, NULL, -1, NULL, 0);
+	check_big_object(1000, -1, NULL, -1, NULL, 0);
+	/* a fold-equal pair: both in the set, across its end, both past it */
+	check_big_object(100, 3, "Privileged", 99, "pRIVILEGED", 1);
+	check_big_object(128, 0, "s", 127, "\xc5\xbf", 1);		/* U+017F */
+	check_big_object(129, 0, "s", 128, "\xc5\xbf", 1);
+	check_big_object(129, 127, "Memory", 128, "memory", 1);
+	check_big_object(1000, 0, "s", 999, "\xc5\xbf", 1);
+	check_big_object(1000, 500, "k", 999, "\xe2\x84\xaa", 1);	/* U+212A Kelvin */
+	check_big_object(1000, 998, "Binds", 999, "bind\\u017f", 1);
+	check_big_object(1000, 5, "x", 6, "X", 1);
+	/* keys that fold to different strings stay distinct */
+	check_big_object(1000, 0, "s", 999, "\xc3\x9f", 0);		/* U+00DF sharp s */
+	check_big_object(100, 0, "k", 99, "\xce\xba", 0);		/* U+03BA kappa */
+}
+
+/* json_parse_strict on LEN bytes of S refuses with exactly WANT. */
+static void assert_error(const char *s, size_t len, const char *want)
+{
+	char err[256];
+	cJSON *j = json_parse_strict(s, len, err, sizeof(err));
+
+	if (j) {
+		cJSON_Delete(j);
+		fail_msg("accepted, wanted \"%s\"", want);
+	}
+	if (strcmp(err, want) != 0)
+		fail_msg("error \"%s\", wanted \"%s\"", err, want);
+}
+
+/*
+ * A 300-byte plain string with BAD (BADLEN bytes) at each offset from 0
+ * to 40 and further on: the scan goes 8 bytes at a time through plain
+ * runs, and must stop at the very byte it stops at one byte at a time,
+ * byte ERRAT of BAD.
+ */
+static void check_bad_in_run(const char *bad, size_t badlen, size_t errat, const char *what)
+{
+	const char head[] = "{\"k\":\"";
+	char buf[512], want[128];
+	size_t at, len;
+
+	for (at = 0; at < 300; at = at < 40 ? at + 1 : at + 37) {
+		len = 0;
+		memcpy(buf, head, sizeof(head) - 1);
+		len += sizeof(head) - 1;
+		memset(buf + len, 'A', at);
+		len += at;
+		memcpy(buf + len, bad, badlen);
+		len += badlen;
+		memset(buf + len, 'b', 300 - at);
+		len += 300 - at;
+		memcpy(buf + len, "\"}", 2);
+		len += 2;
+		snprintf(want, sizeof(want), "%s at byte %zu", what, sizeof(head) - 1 + at + errat);
+		assert_error(buf, len, want);
+	}
+}
+
+static void test_prescan_offsets_in_long_runs(void **state)
+{
+	char buf[512], want[64];
+	size_t at;
+
+	(void)state;
+	check_bad_in_run("\x01", 1, 0, "control character in string");
+	check_bad_in_run("\x00", 1, 0, "control character in string");
+	check_bad_in_run("\x1f", 1, 0, "control character in string");
+	check_bad_in_run("\n", 1, 0, "control character in string");
+	check_bad_in_run("\xff", 1, 0, "invalid UTF-8");
+	check_bad_in_run("\x80", 1, 0, "invalid UTF-8");
+	check_bad_in_run("\xc0\xaf", 2, 0, "invalid UTF-8");
+	check_bad_in_run("\xed\xa0\x80", 3, 0, "invalid UTF-8");
+	check_bad_in_run("\\u0000", 6, 0, "\\u0000 in string");
+	/* the string ends early: what follows is outside it */
+	check_bad_in_run("\"\x7f", 2, 1, "invalid character");
+	/* a run up to the end of the input: no closing quote, or a lone '\\' */
+	for (at = 0; at < 40; at++) {
+		memcpy(buf, "[\"", 2);
+		memset(buf + 2, 'x', at);
+		snprintf(want, sizeof(want), "unterminated string at byte %zu", 2 + at);
+		assert_error(buf, 2 + at, want);
+		buf[2 + at] = '\\';
+		snprintf(want, sizeof(want), "unterminated escape at byte %zu", 2 + at);
+		assert_error(buf, 3 + at, want);
+	}
+	/* after a long string, the bytes outside it are checked at their offset */
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, "[\"", 2);
+	memset(buf + 2, 'x', 100);
+	memcpy(buf + 102, "\",\x01]", 4);
+	assert_error(buf, 106, "invalid character at byte 104");
+}
+
+static void test_plain_runs_accepted(void **state)
+{
+	/* everything a string holds as it is, DEL included, with escapes and
+	 * multi-byte sequences; placed at every alignment of the 8-byte steps */
+	static const char mid[] = "\\\"\\\\\x7f" "\xc3\xa9" "\xe2\x82\xac" "\xf0\x9f\x90\xb3"
+				  " ~!#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}";
+	char buf[512];
+	size_t at, len;
+
+	(void)state;
+	for (at = 0; at < 24; at++) {
+		memcpy(buf, "{\"k\":\"", 6);
+		len = 6;
+		memset(buf + len, '=', at);
+		len += at;
+		memcpy(buf + len, mid, sizeof(mid) - 1);
+		len += sizeof(mid) - 1;
+		memset(buf + len, '+', 64 - at);
+		len += 64 - at;
+		memcpy(buf + len, "\"}", 3);
+		assert_accepted(buf);
+	}
+}
+
 static void test_fold_lookup(void **state)
 {
 	char err[256];
@@ -220,6 +380,9 @@ int main(void)
 		cmocka_unit_test(test_control_and_whitespace),
 		cmocka_unit_test(test_number_grammar),
 		cmocka_unit_test(test_duplicate_keys_refused),
+		cmocka_unit_test(test_duplicate_keys_large_objects),
+		cmocka_unit_test(test_prescan_offsets_in_long_runs),
+		cmocka_unit_test(test_plain_runs_accepted),
 		cmocka_unit_test(test_fold_lookup),
 		cmocka_unit_test(test_fold_key),
 		cmocka_unit_test(test_int64),
