@@ -105,6 +105,7 @@ struct facts {
 	enum body_kind kind;
 	const struct fact_names *names;
 	cJSON *root;			/* owns every string and object below */
+	struct json_arena *arena;	/* holds root's tree (json_parse_strict_arena) */
 
 	/* the process */
 	const char *image, *user;	/* NULL when absent or null */

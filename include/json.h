@@ -18,6 +18,17 @@
 cJSON *json_parse_strict(const char *buf, size_t len, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 
+/*
+ * json_parse_strict_arena - json_parse_strict, with the tree in one block
+ * (*ARENA) rather than a malloc per node: free it with json_arena_free, on
+ * the thread that parsed it, and nothing else (never cJSON_Delete). *ARENA
+ * is set even when parsing fails.
+ */
+struct json_arena;
+cJSON *json_parse_strict_arena(const char *buf, size_t len, struct json_arena **arena,
+			       char *err, size_t errlen) __attribute__((warn_unused_result));
+void json_arena_free(struct json_arena *arena, cJSON *root);
+
 /* Member NAME of OBJ by exact key (keys are unique after json_parse_strict), or NULL. */
 const cJSON *json_get(const cJSON *obj, const char *name);
 

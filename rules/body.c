@@ -1132,7 +1132,8 @@ int body_facts(const struct request *rq, struct facts *f, char *err, size_t errl
 			 "before 29.3.1 does not forward such bodies)", env->body_len);
 		return -1;
 	}
-	f->root = json_parse_strict((const char *)env->body, env->body_len, jerr, sizeof(jerr));
+	f->root = json_parse_strict_arena((const char *)env->body, env->body_len, &f->arena, jerr,
+					  sizeof(jerr));
 	if (f->root == NULL) {
 		snprintf(err, errlen, "the body is not JSON that dockerd reads unambiguously: %s", jerr);
 		return -1;
@@ -1176,7 +1177,7 @@ void facts_free(struct facts *f)
 	free(f->bindings);
 	free(f->sports);
 	free(f->nets);
-	cJSON_Delete(f->root);
+	json_arena_free(f->arena, f->root);
 	memset(f, 0, sizeof(*f));
 }
 

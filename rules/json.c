@@ -528,6 +528,115 @@ fail:
 	return NULL;
 }
 
+/* ---------------------------------------------------------------- arenas */
+
+/*
+ * A request body's tree, allocated in one block instead of a malloc per node
+ * and per string (~300 for a container create, and as many frees): the
+ * largest single cost of a decision once the parsing itself is fast. cJSON
+ * allocates only through its hooks, installed once before main(); they bump
+ * into the arena the current thread is filling, if any, and otherwise are
+ * malloc and free. A free of arena memory does nothing (the arena goes in
+ * one piece), which the hook recognises by address among this thread's live
+ * arenas: a tree is built, read and freed by the thread deciding its call.
+ */
+struct json_arena {
+	struct json_arena *next;	/* this thread's live arenas */
+	size_t size, used;
+	bool spilled;			/* a node went to malloc: the tree must be deleted */
+	_Alignas(16) char base[];
+};
+
+static _Thread_local struct json_arena *live_arenas;
+static _Thread_local struct json_arena *filling;
+
+static bool in_arena(const struct json_arena *a, const void *p)
+{
+	uintptr_t u = (uintptr_t)p, b = (uintptr_t)a->base;
+
+	return u >= b && u < b + a->size;
+}
+
+static void *arena_alloc(size_t n)
+{
+	struct json_arena *a = filling;
+	size_t need = (n + 15) & ~(size_t)15;
+	void *p;
+
+	if (a && need >= n && need <= a->size - a->used) {
+		p = a->base + a->used;
+		a->used += need;
+		return p;
+	}
+	if (a)
+		a->spilled = true;
+	return malloc(n);
+}
+
+static void arena_free(void *p)
+{
+	const struct json_arena *a;
+
+	for (a = live_arenas; a; a = a->next)
+		if (in_arena(a, p))
+			return;
+	free(p);
+}
+
+__attribute__((constructor)) static void install_hooks(void)
+{
+	cJSON_Hooks hooks = { arena_alloc, arena_free };
+
+	cJSON_InitHooks(&hooks);
+}
+
+/* A tree takes a few times its text: nodes of 64 bytes, keys and strings
+ * copied. Past the cap, nodes spill to malloc. */
+#define ARENA_PER_BYTE 6
+#define ARENA_MIN 4096
+#define ARENA_MAX (4u << 20)
+
+cJSON *json_parse_strict_arena(const char *buf, size_t len, struct json_arena **arena,
+			       char *err, size_t errlen)
+{
+	size_t size = len < (ARENA_MAX - ARENA_MIN) / ARENA_PER_BYTE ?
+		      ARENA_MIN + len * ARENA_PER_BYTE : ARENA_MAX;
+	struct json_arena *a = malloc(sizeof(*a) + size);
+	cJSON *root;
+
+	*arena = a;
+	if (!a)
+		return json_parse_strict(buf, len, err, errlen);
+	a->size = size;
+	a->used = 0;
+	a->spilled = false;
+	a->next = live_arenas;
+	live_arenas = a;
+	filling = a;
+	root = json_parse_strict(buf, len, err, errlen);
+	filling = NULL;
+	return root;
+}
+
+void json_arena_free(struct json_arena *a, cJSON *root)
+{
+	struct json_arena **pp;
+
+	if (!a) {
+		cJSON_Delete(root);
+		return;
+	}
+	/* Only what spilled to malloc needs the walk; the rest goes at once. */
+	if (a->spilled)
+		cJSON_Delete(root);
+	for (pp = &live_arenas; *pp; pp = &(*pp)->next)
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+	free(a);
+}
+
 /* ---------------------------------------------------------------- lookups */
 
 const cJSON *json_get(const cJSON *obj, const char *name)

@@ -371,6 +371,56 @@ static void test_base64(void **state)
 	assert_int_equal(base64_decode("=YWJ", 4, out), -1);
 }
 
+/* A tree parsed into an arena is the tree json_parse_strict builds; a tree
+ * too big for its arena spills to malloc and is still freed whole (the
+ * ASan and valgrind runs of this suite see any leak); a failed parse leaves
+ * nothing behind; two live arenas free in either order. */
+static void test_arena(void **state)
+{
+	const char *doc = "{\"Image\":\"bb\",\"HostConfig\":{\"Binds\":[\"/a:/b\"],\"Privileged\":true,"
+			  "\"Memory\":67108864,\"CapDrop\":[\"ALL\"]},\"Env\":null,\"\\u00e9\":\"\\n\"}";
+	struct json_arena *a, *b;
+	cJSON *plain, *in_arena, *other;
+	char err[128], *x, *y, *big;
+	size_t i, n = 20000;
+
+	(void)state;
+	plain = json_parse_strict(doc, strlen(doc), err, sizeof(err));
+	in_arena = json_parse_strict_arena(doc, strlen(doc), &a, err, sizeof(err));
+	assert_non_null(plain);
+	assert_non_null(in_arena);
+	assert_non_null(a);
+	x = cJSON_PrintUnformatted(plain);
+	y = cJSON_PrintUnformatted(in_arena);
+	assert_string_equal(x, y);
+	free(x);
+	free(y);
+	cJSON_Delete(plain);
+
+	/* "[1,1,...]": 2 bytes of text per 64-byte node, far past the arena */
+	big = malloc(2 * n + 2);
+	assert_non_null(big);
+	big[0] = '[';
+	for (i = 0; i < n; i++) {
+		big[1 + 2 * i] = '1';
+		big[2 + 2 * i] = i + 1 < n ? ',' : ']';
+	}
+	big[2 * n + 1] = '\0';
+	other = json_parse_strict_arena(big, strlen(big), &b, err, sizeof(err));
+	assert_non_null(other);
+	assert_int_equal(cJSON_GetArraySize(other), (int)n);
+	json_arena_free(a, in_arena);	/* the older one first */
+	json_arena_free(b, other);
+
+	/* refused: no tree, the arena still to free */
+	assert_null(json_parse_strict_arena("{\"a\":1,\"A\":2}", 13, &a, err, sizeof(err)));
+	json_arena_free(a, NULL);
+	big[n] = '\0';		/* cut: not JSON */
+	assert_null(json_parse_strict_arena(big, strlen(big), &a, err, sizeof(err)));
+	json_arena_free(a, NULL);
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_int64),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_arena),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
