@@ -690,6 +690,13 @@ static int put(char *buf, size_t buflen, size_t *n, const char *s, size_t k)
 	return 0;
 }
 
+/* Bytes json_quote copies as they are: printable ASCII but '"', '\\' and
+ * the three Go escapes for HTML. */
+static int quote_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+}
+
 int json_quote(char *buf, size_t buflen, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -699,11 +706,26 @@ int json_quote(char *buf, size_t buflen, const char *s)
 	int rc = 0;
 
 	rc |= put(buf, buflen, &n, "\"", 1);
-	while (*p && rc == 0) {
-		unsigned char c = *p;
-		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+	while (p < end && rc == 0) {
+		const unsigned char *run = p;
+		unsigned char c;
+		char esc[6];
 		size_t l;
 
+		/* a run of plain bytes, copied at once: most of every record */
+		while (p < end && quote_plain(*p))
+			p++;
+		if (p > run) {
+			rc |= put(buf, buflen, &n, (const char *)run, (size_t)(p - run));
+			continue;
+		}
+		c = *p;
+		esc[0] = '\\';
+		esc[1] = 'u';
+		esc[2] = '0';
+		esc[3] = '0';
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 15];
 		if (c == '"' || c == '\\') {
 			esc[1] = (char)c;
 			rc |= put(buf, buflen, &n, esc, 2);
@@ -712,15 +734,13 @@ int json_quote(char *buf, size_t buflen, const char *s)
 		} else if (c < 0x20 || c == 0x7F || c == '<' || c == '>' || c == '&') {
 			/* Go escapes <, > and & too; so do we, logs stay HTML-safe. */
 			rc |= put(buf, buflen, &n, esc, 6);
-		} else if (c >= 0x80 && (l = utf8_len(p, (size_t)(end - p))) > 0) {
+		} else if ((l = utf8_len(p, (size_t)(end - p))) > 0) {
 			rc |= put(buf, buflen, &n, (const char *)p, l);
 			p += l;
 			continue;
-		} else if (c >= 0x80) {
+		} else {
 			/* Invalid UTF-8: write U+FFFD, as Go's encoder does. */
 			rc |= put(buf, buflen, &n, "\\ufffd", 6);
-		} else {
-			rc |= put(buf, buflen, &n, (const char *)p, 1);
 		}
 		p++;
 	}

@@ -584,7 +584,10 @@ mount_parse_bind(const char *raw, struct bind_spec *out, char *err, size_t errle
 	bool nocopy;
 	size_t n;
 
-	memset(out, 0, sizeof(*out));
+	/* not memset: two PATH_MAX buffers, 8 KiB per bind on every create */
+	out->type = MOUNT_NONE;
+	out->source[0] = out->target[0] = out->propagation[0] = '\0';
+	out->read_only = false;
 	if (raw == NULL || strnlen(raw, sizeof(buf)) >= sizeof(buf)) {
 		errorf(err, errlen, "invalid volume specification: too long");
 		return -1;
