@@ -536,16 +536,34 @@ static void field(struct line *l, const char *key, const char *value)
 		raw(l, "null");
 }
 
+/* RFC 3339 in UTC with microseconds. The date and time of day change once a
+ * second: formatted then, per thread, and only the microseconds per record. */
 static void timestamp(char *buf, size_t len)
 {
+	static _Thread_local time_t cached_sec = -1;
+	static _Thread_local char cached[32];
 	struct timespec ts;
 	struct tm tm;
-	char date[32];
+	long us;
+	int i;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%.20s.%06dZ", date, (int)(ts.tv_nsec / 1000) % 1000000);
+	if (ts.tv_sec != cached_sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_sec = ts.tv_sec;
+	}
+	us = ts.tv_nsec / 1000 % 1000000;
+	if (len < 28 || strlen(cached) != 19) {	/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" */
+		snprintf(buf, len, "%s.%06ldZ", cached, us);
+		return;
+	}
+	memcpy(buf, cached, 19);
+	buf[19] = '.';
+	for (i = 25; i >= 20; i--, us /= 10)
+		buf[i] = (char)('0' + us % 10);
+	buf[26] = 'Z';
+	buf[27] = '\0';
 }
 
 /*

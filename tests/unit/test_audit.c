@@ -517,6 +517,45 @@ static void test_batched_stalled_log(void **state)
 	rmdir(dir);
 }
 
+/* "time" is RFC 3339 UTC with microseconds, and now: records of one second
+ * share its formatted date, each has its own microseconds. */
+static void test_record_time(void **state)
+{
+	struct decision d = { 0 };
+	char line[4096], err[128], want[32];
+	const cJSON *t;
+	struct tm tm;
+	time_t before = time(NULL), after;
+	cJSON *rec;
+	int i, n;
+
+	(void)state;
+	d.action = ACTION_SystemPing;
+	for (i = 0; i < 3; i++) {
+		n = audit_format(&d, NULL, 1, line, sizeof(line));
+		assert_true(n > 0);
+		after = time(NULL);
+		rec = json_parse_strict(line, (size_t)n, err, sizeof(err));
+		assert_non_null(rec);
+		t = json_get(rec, "time");
+		assert_true(cJSON_IsString(t));
+		assert_int_equal(strlen(t->valuestring), 27);
+		assert_int_equal(t->valuestring[19], '.');
+		assert_int_equal(t->valuestring[26], 'Z');
+		for (n = 20; n < 26; n++)
+			assert_true(t->valuestring[n] >= '0' && t->valuestring[n] <= '9');
+		gmtime_r(&after, &tm);
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+		if (strncmp(t->valuestring, want, 19) != 0) {
+			gmtime_r(&before, &tm);
+			strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+			assert_memory_equal(t->valuestring, want, 19);
+		}
+		cJSON_Delete(rec);
+		before = after;
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -527,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_record_with_envelope),
 		cmocka_unit_test(test_record_envelope_omitted),
 		cmocka_unit_test(test_reload_record),
+		cmocka_unit_test(test_record_time),
 		cmocka_unit_test(test_batched_threads),
 		cmocka_unit_test(test_batched_flushes_by_itself),
 		cmocka_unit_test(test_batched_stalled_log),
