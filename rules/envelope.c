@@ -226,6 +226,22 @@ static int take_string(struct scan *s, struct str *out)
 	return 0;
 }
 
+/* Past whitespace, is the cursor at a string's opening quote? */
+static bool at_string(struct scan *s)
+{
+	skip_ws(s);
+	return s->p < s->end && *s->p == '"';
+}
+
+/* At a string's opening quote: its closing quote when no '\\' comes first
+ * (a string without escapes, read in place), else NULL (unterminated too). */
+static const char *unescaped_end(const struct scan *s)
+{
+	const char *start = s->p + 1, *q = memchr(start, '"', (size_t)(s->end - start));
+
+	return q && !memchr(start, '\\', (size_t)(q - start)) ? q : NULL;
+}
+
 /*
  * Is every byte of P[0..N) in 0x20..0x7F, a JSON string's plain bytes? Eight
  * at a time: a byte below 0x20 or from 0x80 up sets its top bit in BAD.
@@ -259,13 +275,11 @@ static long skip_string(struct scan *s)
 	long n;
 	int rc;
 
-	skip_ws(s);
-	if (s->p >= s->end || *s->p != '"')
+	if (!at_string(s))
 		return -2;
 	start = s->p + 1;
-	q = memchr(start, '"', (size_t)(s->end - start));
-	if (q && !memchr(start, '\\', (size_t)(q - start)) &&
-	    all_printable_ascii(start, (size_t)(q - start))) {
+	q = unescaped_end(s);
+	if (q && all_printable_ascii(start, (size_t)(q - start))) {
 		s->p = q + 1;
 		return (long)(q - start);
 	}
@@ -313,12 +327,11 @@ static long take_base64(struct scan *s, enum field_id f, unsigned char **out)
 	long n = -1;
 	int rc;
 
-	skip_ws(s);
-	if (s->p >= s->end || *s->p != '"')
+	if (!at_string(s))
 		return -2;
 	start = s->p + 1;
-	q = memchr(start, '"', (size_t)(s->end - start));
-	if (q && !memchr(start, '\\', (size_t)(q - start))) {
+	q = unescaped_end(s);
+	if (q) {
 		if (out && !(buf = malloc(base64_decoded_max((size_t)(q - start)) + 1)))
 			return errorf(s->err, s->errlen, "envelope: %s", "out of memory");
 		n = base64_decode(start, (size_t)(q - start), buf);
