@@ -5,11 +5,15 @@
 # make bench-micro  the decision core in-process: ns per request, 10 vs 1,000 rules
 # make callgrind    instructions per decision and where they go
 # make bench-smoke  every bench program once, briefly (seconds; no figures)
+# make bench-docker e2e `docker run --rm` through two private dockerds, with the plugin
+#                   and without (tests/bench/docker_run.sh; about a minute). Like the e2e
+#                   tests it needs root, docker.io, busybox-static, openssl and curl. Not
+#                   part of `make bench`, which must not need dockerd.
 
 BENCH_DIR := $(BUILD)/bench
 BENCH_BIN := $(BENCH_DIR)/loadgen $(BENCH_DIR)/noop $(BENCH_DIR)/micro
 
-.PHONY: bench bench-micro callgrind bench-smoke bench-build
+.PHONY: bench bench-micro callgrind bench-smoke bench-build bench-docker
 
 $(BENCH_DIR)/loadgen: tests/bench/loadgen.c tests/bench/reqset.c tests/bench/reqset.h
 	@mkdir -p $(dir $@)
@@ -37,3 +41,6 @@ callgrind: bench-build
 
 bench-smoke: bench-build
 	tests/bench/run.sh smoke $(BUILD)
+
+bench-docker: $(BUILD)/portcullis
+	CC="$(CC)" tests/bench/docker_run.sh $(BUILD)

@@ -251,47 +251,62 @@ pc_free_port() {
 	return 1
 }
 
-# _pc_dockerd_up: dockerd answers on both sockets (any HTTP status counts: the
-# policy in use may deny the probe), or it has died (checked by the caller).
-_pc_dockerd_up() {
-	pc_alive "$PC_DOCKERD_PID" || return 0
+# pc_dockerd_answers PID SOCK PORT: the dockerd PID answers on its unix SOCK
+# and its TLS PORT (any HTTP status counts: the policy in use may deny the
+# probe), or it has died (checked by the caller).
+pc_dockerd_answers() {
+	pc_alive "$1" || return 0
 	local code
 	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
-		--unix-socket "$PC_DOCKER_SOCK" http://localhost/_ping 2>/dev/null) || true
+		--unix-socket "$2" http://localhost/_ping 2>/dev/null) || true
 	[ -n "$code" ] && [ "$code" != 000 ] || return 1
-	(exec 3<>"/dev/tcp/127.0.0.1/$PC_PORT") 2>/dev/null
+	(exec 3<>"/dev/tcp/127.0.0.1/$3") 2>/dev/null
 }
 
-# pc_dockerd_log_tail: dockerd's errors, else its last lines (most are noise).
+# pc_dockerd_log_tail [DIR]: dockerd's errors, else its last lines (most are
+# noise), from DIR/dockerd.log (default: $PC_DIR's).
 pc_dockerd_log_tail() {
-	local f=$PC_DIR/dockerd.log
+	local f=${1:-$PC_DIR}/dockerd.log
 	grep -E 'level=(error|fatal)|^failed|^Error' "$f" 2>/dev/null | tail -n 5 | grep . ||
 		tail -n 10 "$f" 2>/dev/null
 }
 
+# pc_spawn_dockerd VAR DIR SOCK PORT NAMESPACE [ARG...]: start a private
+# dockerd with all its state under DIR, on unix SOCK and TLS 127.0.0.1:PORT
+# (the certificates of $PC_DIR/certs), its pid in the variable VAR at once
+# (so the caller's cleanup stops it whatever happens next), and wait until it
+# answers. ARGs go to dockerd (--authorization-plugin=...). Its log is
+# appended to DIR/dockerd.log.
+pc_spawn_dockerd() {
+	local var=$1 dir=$2 sock=$3 port=$4 ns=$5 c=$PC_DIR/certs pid
+	shift 5
+	echo '{}' >"$dir/daemon.json"
+	# --config-file: not /etc/docker/daemon.json, whose "hosts" etc. would clash.
+	# --containerd-namespace: unique, in case dockerd finds a system containerd.
+	dockerd --config-file "$dir/daemon.json" \
+		--data-root "$dir/root" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
+		-H "unix://$sock" \
+		-H "tcp://127.0.0.1:$port" --tlsverify --tlscacert "$c/ca.pem" \
+		--tlscert "$c/server/cert.pem" --tlskey "$c/server/key.pem" \
+		--iptables=false --ip-masq=false --bridge=none --storage-driver=vfs \
+		--containerd-namespace "$ns" --containerd-plugins-namespace "$ns-plugins" \
+		"$@" >>"$dir/dockerd.log" 2>&1 &
+	pid=$!
+	printf -v "$var" '%s' "$pid"
+	pc_wait_until 30 pc_dockerd_answers "$pid" "$sock" "$port" ||
+		pc_die "dockerd did not answer within 30 s; $dir/dockerd.log:
+$(pc_dockerd_log_tail "$dir")"
+	pc_alive "$pid" || pc_die "dockerd exited at start; $dir/dockerd.log:
+$(pc_dockerd_log_tail "$dir")"
+}
+
 pc_start_dockerd() {
-	local c=$PC_DIR/certs
 	[ -S "$PC_PLUGIN_SOCK" ] || pc_die "start the plugin before dockerd (dockerd checks it at start)"
 	PC_PORT=$(pc_free_port) || pc_die "no free loopback port found"
 	# shellcheck disable=SC2034 # for the scripts that source this file
 	PC_URL=https://127.0.0.1:$PC_PORT
-	echo '{}' >"$PC_DIR/daemon.json"
-	# --config-file: not /etc/docker/daemon.json, whose "hosts" etc. would clash.
-	# --containerd-namespace: unique, in case dockerd finds a system containerd.
-	dockerd --config-file "$PC_DIR/daemon.json" \
-		--data-root "$PC_DIR/root" --exec-root "$PC_DIR/exec" --pidfile "$PC_DIR/dockerd.pid" \
-		-H "unix://$PC_DOCKER_SOCK" \
-		-H "tcp://127.0.0.1:$PC_PORT" --tlsverify --tlscacert "$c/ca.pem" \
-		--tlscert "$c/server/cert.pem" --tlskey "$c/server/key.pem" \
-		--iptables=false --ip-masq=false --bridge=none --storage-driver=vfs \
-		--containerd-namespace "$PC_NAME" --containerd-plugins-namespace "$PC_NAME-plugins" \
-		--authorization-plugin="$PC_NAME" >"$PC_DIR/dockerd.log" 2>&1 &
-	PC_DOCKERD_PID=$!
-	pc_wait_until 30 _pc_dockerd_up ||
-		pc_die "dockerd did not answer within 30 s; dockerd.log:
-$(pc_dockerd_log_tail)"
-	pc_alive "$PC_DOCKERD_PID" || pc_die "dockerd exited at start; dockerd.log:
-$(pc_dockerd_log_tail)"
+	pc_spawn_dockerd PC_DOCKERD_PID "$PC_DIR" "$PC_DOCKER_SOCK" "$PC_PORT" "$PC_NAME" \
+		--authorization-plugin="$PC_NAME"
 }
 
 # --- clients -------------------------------------------------------------------

@@ -55,25 +55,14 @@ pc_die() {
 # plugin optional (a managed plugin can only be created and enabled through a
 # running dockerd) and named as given. The log is appended to, across restarts.
 start_dockerd() {
-	local c=$PC_DIR/certs authz=()
+	local authz=()
 	[ -z "${1:-}" ] || authz=("--authorization-plugin=$1")
 	PC_PORT=$(pc_free_port) || pc_die "no free loopback port found"
 	# shellcheck disable=SC2034 # lib.sh's curl_as uses it
 	PC_URL=https://127.0.0.1:$PC_PORT
-	echo '{}' >"$PC_DIR/daemon.json"
 	echo "--- dockerd ${authz[*]}" >>"$PC_DIR/dockerd.log"
-	dockerd --config-file "$PC_DIR/daemon.json" \
-		--data-root "$PC_DIR/root" --exec-root "$PC_DIR/exec" --pidfile "$PC_DIR/dockerd.pid" \
-		-H "unix://$PC_DOCKER_SOCK" \
-		-H "tcp://127.0.0.1:$PC_PORT" --tlsverify --tlscacert "$c/ca.pem" \
-		--tlscert "$c/server/cert.pem" --tlskey "$c/server/key.pem" \
-		--iptables=false --ip-masq=false --bridge=none --storage-driver=vfs \
-		--containerd-namespace "$PC_NAME" --containerd-plugins-namespace "$PC_NAME-plugins" \
-		"${authz[@]}" >>"$PC_DIR/dockerd.log" 2>&1 &
-	PC_DOCKERD_PID=$!
-	pc_wait_until 30 _pc_dockerd_up ||
-		pc_die "dockerd did not answer within 30 s; dockerd.log: $(pc_dockerd_log_tail)"
-	pc_alive "$PC_DOCKERD_PID" || pc_die "dockerd exited at start; dockerd.log: $(pc_dockerd_log_tail)"
+	pc_spawn_dockerd PC_DOCKERD_PID "$PC_DIR" "$PC_DOCKER_SOCK" "$PC_PORT" "$PC_NAME" \
+		"${authz[@]}"
 }
 
 stop_dockerd() {
