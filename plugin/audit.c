@@ -457,18 +457,33 @@ int audit_start_batching(struct audit *a, char *err, size_t errlen)
 	return 0;
 }
 
-/* Stop the writer after it has written everything queued. */
-static void batch_stop(struct audit *a)
+/* How long a stop waits for the writer to get the queue out: a log that
+ * takes no writes (a hung disk) must not keep Portcullis from exiting. */
+#define STOP_WAIT_S 5
+
+/* Stop the writer after it has written everything queued. False when it is
+ * stuck: it still uses A and its queue, so neither may be freed. */
+static bool batch_stop(struct audit *a)
 {
 	struct batch *b = a->batch;
+	struct timespec due;
 
 	pthread_mutex_lock(&b->lock);
 	b->stop = true;
 	pthread_cond_signal(&b->wake);
 	pthread_mutex_unlock(&b->lock);
-	pthread_join(b->writer, NULL);
+	clock_gettime(CLOCK_REALTIME, &due);
+	due.tv_sec += STOP_WAIT_S;
+	if (pthread_timedjoin_np(b->writer, NULL, &due) != 0) {
+		/* The writer is stuck in write(2): leave it (and its queue) to
+		 * the exit, and say what was not written. */
+		fprintf(stderr, "portcullis: audit log took no write for %d s at exit; "
+			"queued records may be lost\n", STOP_WAIT_S);
+		return false;
+	}
 	a->batch = NULL;
 	batch_free(b);
+	return true;
 }
 
 /* One record, N bytes in BUF (with room for one more: the newline). */
@@ -944,8 +959,8 @@ void audit_close(struct audit *a)
 {
 	if (!a)
 		return;
-	if (a->batch)
-		batch_stop(a);
+	if (a->batch && !batch_stop(a))
+		return;		/* left to the exit: the writer still holds them */
 	if ((a->path || a->sink == SINK_SYSLOG) && a->fd >= 0)
 		close(a->fd);
 	free(a->path);

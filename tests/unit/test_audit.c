@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -556,6 +557,58 @@ static void test_record_time(void **state)
 	}
 }
 
+/* A log that takes no write at all at exit does not keep the process from
+ * exiting: audit_close gives the writer 5 s, then says so and returns. Run in
+ * a child, which leaves the stuck writer to its exit. */
+static void test_batched_close_stalled(void **state)
+{
+	char dir[] = "/tmp/portcullis-audit-XXXXXX", path[64], err[256], out[2048] = "";
+	struct timespec t0;
+	int fds[2], status;
+	size_t len;
+	ssize_t n;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(pipe(fds), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct decision d = { 0 };
+		struct audit *a;
+		int i;
+
+		dup2(fds[1], STDERR_FILENO);
+		a = audit_open(path, err, sizeof(err));
+		if (!a || audit_start_batching(a, err, sizeof(err)) != 0)
+			_exit(3);
+		d.action = ACTION_SystemPing;
+		for (i = 0; i < 3000; i++)	/* fills the pipe: the writer blocks */
+			audit_record(a, &d, NULL, i);
+		audit_close(a);
+		/* gone as an exit leaves the stuck writer, without an exit-time
+		 * leak report of the queue it still holds (valgrind runs) */
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(0);
+	}
+	close(fds[1]);
+	/* everything the child says on stderr, until it exits */
+	for (len = 0; len < sizeof(out) - 1 &&
+		      (n = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0; len += (size_t)n)
+		;
+	out[len] = '\0';
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(fds[0]);
+	assert_true(ms_since(&t0) < 20000);
+	assert_non_null(strstr(out, "audit log took no write for 5 s at exit"));
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_batched_threads),
 		cmocka_unit_test(test_batched_flushes_by_itself),
 		cmocka_unit_test(test_batched_stalled_log),
+		cmocka_unit_test(test_batched_close_stalled),
 	};
 
 	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
