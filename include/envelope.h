@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+struct json_arena;
+
 struct envelope {
 	char *text;			/* owns user, authn, method and uri */
 	const char *raw;		/* the envelope as posted: the caller's buffer */
@@ -21,6 +23,7 @@ struct envelope {
 	bool has_body;			/* false when RequestBody is absent or null */
 	bool body_skipped;		/* ENVELOPE_SKIP_BODIES: a RequestBody, not decoded */
 	cJSON *headers;			/* "RequestHeaders" object of strings, or NULL */
+	struct json_arena *headers_arena, *response_headers_arena;	/* hold the two trees */
 	size_t npeer_certs;		/* entries in "RequestPeerCertificates" */
 	long long response_status;	/* "ResponseStatusCode", 0 when absent */
 	bool has_response_body;

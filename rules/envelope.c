@@ -159,8 +159,9 @@ static const char *value_end(const char *p, const char *end)
 	return NULL;
 }
 
-/* The value at the cursor, parsed strictly on its own; advances past it. */
-static cJSON *parse_value(struct scan *s)
+/* The value at the cursor, parsed strictly on its own (into *ARENA when
+ * ARENA is not NULL: json_parse_strict_arena); advances past it. */
+static cJSON *parse_value_in(struct scan *s, struct json_arena **arena)
 {
 	const char *start, *e;
 	char why[200];
@@ -173,7 +174,8 @@ static cJSON *parse_value(struct scan *s)
 		fail_at(s, start, "invalid JSON");
 		return NULL;
 	}
-	v = json_parse_strict(start, (size_t)(e - start), why, sizeof(why));
+	v = arena ? json_parse_strict_arena(start, (size_t)(e - start), arena, why, sizeof(why)) :
+		    json_parse_strict(start, (size_t)(e - start), why, sizeof(why));
 	if (!v) {
 		errorf(s->err, s->errlen, "envelope: %s (in the value at byte %zu)", why,
 		       (size_t)(start - s->buf));
@@ -181,6 +183,12 @@ static cJSON *parse_value(struct scan *s)
 	}
 	s->p = e;
 	return v;
+}
+
+/* The value at the cursor, parsed strictly on its own; advances past it. */
+static cJSON *parse_value(struct scan *s)
+{
+	return parse_value_in(s, NULL);
 }
 
 /* "null" at the cursor: consumed, 1. */
@@ -393,26 +401,26 @@ static int read_base64_field(struct scan *s, enum field_id f, struct envelope *e
 	return 0;
 }
 
+/* RequestHeaders, ResponseHeaders: objects of strings, kept as trees (in an
+ * arena each: a dozen nodes and their strings in one allocation). */
 static int read_headers_field(struct scan *s, enum field_id f, struct envelope *env)
 {
-	cJSON *v = parse_value(s), *it;
+	struct json_arena **arena = f == FLD_HEADERS ? &env->headers_arena :
+				    &env->response_headers_arena;
+	cJSON *v = parse_value_in(s, arena), *it;
+	const char *bad = NULL;
 
-	if (!v)
-		return -1;
-	if (cJSON_IsNull(v)) {
-		cJSON_Delete(v);
-		return 0;
+	if (v && !cJSON_IsNull(v) && !cJSON_IsObject(v))
+		bad = "is not an object";
+	for (it = cJSON_IsObject(v) ? v->child : NULL; it && !bad; it = it->next)
+		if (!cJSON_IsString(it))
+			bad = "has a non-string value";
+	if (!v || bad || cJSON_IsNull(v)) {
+		json_arena_free(*arena, v);
+		*arena = NULL;
+		return !v ? -1 : bad ? errorf(s->err, s->errlen, "envelope: %s %s",
+					      fields[f].name, bad) : 0;
 	}
-	if (!cJSON_IsObject(v)) {
-		cJSON_Delete(v);
-		return not_type(s, f, "an object");
-	}
-	for (it = v->child; it; it = it->next)
-		if (!cJSON_IsString(it)) {
-			cJSON_Delete(v);
-			return errorf(s->err, s->errlen, "envelope: %s has a non-string value",
-				      fields[f].name);
-		}
 	if (f == FLD_HEADERS)
 		env->headers = v;
 	else
@@ -687,8 +695,8 @@ void envelope_free(struct envelope *env)
 	free(env->text);
 	free(env->body);
 	free(env->raw_owned);
-	cJSON_Delete(env->headers);
-	cJSON_Delete(env->response_headers);
+	json_arena_free(env->headers_arena, env->headers);
+	json_arena_free(env->response_headers_arena, env->response_headers);
 	memset(env, 0, sizeof(*env));
 }
 
