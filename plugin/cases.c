@@ -36,6 +36,7 @@
 #include "decide.h"
 #include "envelope.h"
 #include "json.h"
+#include "notes.h"
 
 #define CASES_MAX_BYTES (4u << 20)
 #define CASES_MAX_DEPTH 64
@@ -46,18 +47,9 @@
  * Diagnostics
  */
 
-struct note {
-	unsigned line, col;		/* 0 for a file-level problem */
-	size_t seq;			/* report order, among equal positions */
-	char *text;
-};
-
 struct loader {
-	const char *file;
-	struct policy_diag *diag;
-	struct note *notes;		/* sorted by position into diag at the end */
-	size_t nnotes;
-	unsigned errors;
+	struct notes notes;		/* the problems found, in file order (notes.h) */
+	struct policy_diag *diag;	/* where they go at the end */
 };
 
 static void report(struct loader *ld, unsigned line, unsigned col, const char *fmt, ...)
@@ -65,71 +57,17 @@ static void report(struct loader *ld, unsigned line, unsigned col, const char *f
 
 static void report(struct loader *ld, unsigned line, unsigned col, const char *fmt, ...)
 {
-	char msg[MSG_MAX], *full = NULL;
-	struct note *notes;
 	va_list ap;
-	int n;
 
-	ld->errors++;
-	if (ld->errors > CASES_MAX_ERRORS + 1)
-		return;
-	if (ld->errors == CASES_MAX_ERRORS + 1) {
-		snprintf(msg, sizeof(msg), "too many errors; stopped reporting after %d",
-			 CASES_MAX_ERRORS);
-		line = col = ~0u;	/* sorts last */
-	} else {
-		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-	}
-	if (line && line != ~0u)
-		n = asprintf(&full, "%s:%u:%u: %s", ld->file, line, col, msg);
-	else
-		n = asprintf(&full, "%s: %s", ld->file, msg);
-	if (n < 0)
-		return;
-	notes = realloc(ld->notes, (ld->nnotes + 1) * sizeof(*notes));
-	if (!notes) {
-		free(full);
-		return;
-	}
-	ld->notes = notes;
-	notes[ld->nnotes] = (struct note){ line, col, ld->nnotes, full };
-	ld->nnotes++;
+	va_start(ap, fmt);
+	notes_vadd(&ld->notes, line, col, fmt, ap);
+	va_end(ap);
 }
 
-static int note_cmp(const void *a, const void *b)
+static void loader_init(struct loader *ld, const char *file, struct policy_diag *diag)
 {
-	const struct note *x = a, *y = b;
-
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	if (x->col != y->col)
-		return x->col < y->col ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Problems in file order, appended to the caller's diagnostics. */
-static void flush_notes(struct loader *ld)
-{
-	char **lines;
-	size_t i;
-
-	if (!ld->nnotes)
-		return;
-	qsort(ld->notes, ld->nnotes, sizeof(*ld->notes), note_cmp);
-	lines = realloc(ld->diag->lines, (ld->diag->n + ld->nnotes + 1) * sizeof(*lines));
-	for (i = 0; i < ld->nnotes; i++) {
-		if (lines)
-			lines[ld->diag->n++] = ld->notes[i].text;
-		else
-			free(ld->notes[i].text);
-	}
-	if (lines)
-		ld->diag->lines = lines;
-	free(ld->notes);
-	ld->notes = NULL;
-	ld->nnotes = 0;
+	notes_init(&ld->notes, file, CASES_MAX_ERRORS);
+	ld->diag = diag;
 }
 
 /* ------------------------------------------------------------------------
@@ -336,7 +274,7 @@ static struct ynode *parse_yaml(struct loader *ld, const char *text, size_t len)
 			if (y && y->kind != Y_SCALAR)
 				stack[depth++] = y;
 		}
-		if (done && !ok && ld->errors == 0)
+		if (done && !ok && ld->notes.errors == 0)
 			report(ld, 0, 0, "out of memory");
 		yaml_event_delete(&ev);
 	}
@@ -605,7 +543,7 @@ static const char valid_keys[] =
 /* The members of mapping M by key; unknown and repeated keys reported. */
 static int sort_keys(struct loader *ld, const struct ynode *m, const struct ynode **v)
 {
-	unsigned before = ld->errors;
+	size_t before = ld->notes.errors;
 	size_t i, k;
 
 	for (i = 0; i + 1 < m->n; i += 2) {
@@ -628,7 +566,7 @@ static int sort_keys(struct loader *ld, const struct ynode *m, const struct ynod
 		}
 		v[k] = m->kids[i + 1];
 	}
-	return ld->errors == before ? 0 : -1;
+	return ld->notes.errors == before ? 0 : -1;
 }
 
 static int parse_expect(struct loader *ld, const struct ynode *y, enum outcome *out)
@@ -772,7 +710,7 @@ static char *short_envelope(struct loader *ld, const struct ynode *m, const stru
 	}
 	json = cJSON_PrintUnformatted(o);
 out:
-	if (!json && ld->errors == 0)
+	if (!json && ld->notes.errors == 0)
 		report(ld, m->line, m->col, "out of memory");
 	cJSON_Delete(o);
 	cJSON_Delete(h);
@@ -831,7 +769,7 @@ static int load_case(struct loader *ld, const struct ynode *m, struct tcase *c)
 {
 	const struct ynode *v[K_COUNT] = { 0 };
 	const char *s;
-	unsigned before = ld->errors;
+	size_t before = ld->notes.errors;
 
 	c->line = m->line;
 	if (m->kind != Y_MAP) {
@@ -879,7 +817,7 @@ static int load_case(struct loader *ld, const struct ynode *m, struct tcase *c)
 		}
 	}
 	c->envelope = v[K_ENVELOPE] ? given_envelope(ld, m, v) : short_envelope(ld, m, v);
-	return ld->errors == before ? 0 : -1;
+	return ld->notes.errors == before ? 0 : -1;
 }
 
 static void free_cases(struct tcase *c, size_t n)
@@ -927,7 +865,7 @@ static struct case_file *load_top(struct loader *ld, const struct ynode *root)
 	cf = calloc(1, sizeof(*cf));
 	if (cf)
 		cf->cases = calloc(cases->n, sizeof(*cf->cases));
-	if (!cf || !cf->cases || !(cf->file = strdup(ld->file))) {
+	if (!cf || !cf->cases || !(cf->file = strdup(ld->notes.file))) {
 		report(ld, 0, 0, "out of memory");
 		cases_free(cf);
 		return NULL;
@@ -948,19 +886,20 @@ static struct case_file *load_top(struct loader *ld, const struct ynode *root)
 struct case_file *cases_load_buffer(const char *name, const char *text, size_t len,
 				    struct policy_diag *diag)
 {
-	struct loader ld = { name, diag, NULL, 0, 0 };
+	struct loader ld;
 	struct case_file *cf = NULL;
 	struct ynode *root = NULL;
 
+	loader_init(&ld, name, diag);
 	if (len > CASES_MAX_BYTES)
 		report(&ld, 0, 0, "larger than %u bytes", CASES_MAX_BYTES);
 	else
 		root = parse_yaml(&ld, text, len);
-	if (root || ld.errors == 0)
+	if (root || ld.notes.errors == 0)
 		cf = load_top(&ld, root);	/* an empty file is reported there */
 	ynode_free(root);
-	flush_notes(&ld);
-	if (ld.errors) {
+	notes_flush(&ld.notes, ld.diag);
+	if (ld.notes.errors) {
 		cases_free(cf);
 		return NULL;
 	}
@@ -969,16 +908,18 @@ struct case_file *cases_load_buffer(const char *name, const char *text, size_t l
 
 struct case_file *cases_load(const char *path, struct policy_diag *diag)
 {
-	struct loader ld = { path, diag, NULL, 0, 0 };
+	struct loader ld;
 	struct case_file *cf = NULL;
 	struct stat st;
 	char *text = NULL;
 	size_t n = 0, got;
-	FILE *f = fopen(path, "rb");
+	FILE *f;
 
+	loader_init(&ld, path, diag);
+	f = fopen(path, "rb");
 	if (!f) {
 		report(&ld, 0, 0, "cannot open: %s", strerror(errno));
-		flush_notes(&ld);
+		notes_flush(&ld.notes, ld.diag);
 		return NULL;
 	}
 	/* Refuse an oversized file before reading it (and a pipe past the cap). */
@@ -998,7 +939,7 @@ struct case_file *cases_load(const char *path, struct policy_diag *diag)
 	else
 		cf = cases_load_buffer(path, text, n, diag);
 out:
-	flush_notes(&ld);
+	notes_flush(&ld.notes, ld.diag);
 	free(text);
 	fclose(f);
 	return cf;

@@ -17,6 +17,7 @@
 
 #include <yaml.h>
 
+#include "notes.h"
 #include "policy.h"
 #include "profile.h"
 
@@ -51,17 +52,12 @@ void ld_strtab_free(struct strtab *t);
  * One loading of one YAML text.
  */
 
-struct note;			/* a reported problem (policy.c) */
-
 struct loader {
-	const char *file;		/* FILE in messages */
 	const char *text;
 	size_t len;
 	yaml_document_t doc;
 	struct policy *p;		/* NULL while loading the built-in profiles */
-	struct note *notes;
-	size_t nnotes, notecap;
-	size_t errors;			/* counted even when a note cannot be kept */
+	struct notes notes;		/* the problems found, FILE in each (notes.h) */
 	const yaml_node_t *groups;	/* the "groups" mapping */
 	bool groups_broken;		/* "groups" was unusable: skip "undefined group" */
 	struct strtab group_names;	/* group name -> pair index in groups */

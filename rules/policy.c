@@ -245,63 +245,11 @@ index_free(struct policy_index *x)
 }
 
 /* ------------------------------------------------------------------------
- * Diagnostics. Every message goes through vreport, which prefixes
- * "FILE:LINE:COL: " (or "FILE: " for problems with the file itself); they are
- * sorted by position before being handed out, so `check` lists them in file
- * order even though some checks run after others.
+ * Diagnostics: every message goes to the loader's notes (notes.c), which
+ * prefix "FILE:LINE:COL: " (or "FILE: " for problems with the file itself)
+ * and hand them out in file order, so `check` lists them top to bottom even
+ * though some checks run after others.
  */
-
-struct note {
-	unsigned line, col;	/* 1-based; 0 for the file itself */
-	size_t seq;		/* keeps the sort stable */
-	char *text;
-};
-
-static void vreport(struct loader *ld, unsigned line, unsigned col, const char *fmt,
-		    va_list ap) __attribute__((format(printf, 4, 0)));
-
-static void
-vreport(struct loader *ld, unsigned line, unsigned col, const char *fmt, va_list ap)
-{
-	char msg[1024];
-	char *text = NULL;
-	struct note *notes;
-	int w;
-
-	ld->errors++;
-	if (ld->errors > POLICY_MAX_ERRORS + 1)
-		return;
-	if (ld->errors == POLICY_MAX_ERRORS + 1) {
-		/* sorts last: after everything that was reported */
-		snprintf(msg, sizeof(msg), "too many errors; stopped reporting after %d",
-			 POLICY_MAX_ERRORS);
-		line = col = ~0u;
-	} else {
-		vsnprintf(msg, sizeof(msg), fmt, ap);
-	}
-	if (line == 0 || line == ~0u)
-		w = asprintf(&text, "%s: %s", ld->file, msg);
-	else
-		w = asprintf(&text, "%s:%u:%u: %s", ld->file, line, col, msg);
-	if (w < 0)
-		return;		/* still counted: the load fails either way */
-	if (ld->nnotes == ld->notecap) {
-		size_t cap = ld->notecap ? 2 * ld->notecap : 8;
-
-		notes = realloc(ld->notes, cap * sizeof(*notes));
-		if (notes == NULL) {
-			free(text);
-			return;
-		}
-		ld->notes = notes;
-		ld->notecap = cap;
-	}
-	ld->notes[ld->nnotes].line = line;
-	ld->notes[ld->nnotes].col = col;
-	ld->notes[ld->nnotes].seq = ld->nnotes;
-	ld->notes[ld->nnotes].text = text;
-	ld->nnotes++;
-}
 
 /* At node N; libyaml's marks are 0-based. */
 void
@@ -310,8 +258,8 @@ ld_diag(struct loader *ld, const yaml_node_t *n, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(ld, (unsigned)n->start_mark.line + 1, (unsigned)n->start_mark.column + 1,
-		fmt, ap);
+	notes_vadd(&ld->notes, (unsigned)n->start_mark.line + 1,
+		   (unsigned)n->start_mark.column + 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -322,7 +270,7 @@ ld_diag_at(struct loader *ld, unsigned line, unsigned col, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(ld, line, col, fmt, ap);
+	notes_vadd(&ld->notes, line, col, fmt, ap);
 	va_end(ap);
 }
 
@@ -332,43 +280,8 @@ ld_diag_file(struct loader *ld, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(ld, 0, 0, fmt, ap);
+	notes_vadd(&ld->notes, 0, 0, fmt, ap);
 	va_end(ap);
-}
-
-static int
-note_cmp(const void *a, const void *b)
-{
-	const struct note *x = a, *y = b;
-
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	if (x->col != y->col)
-		return x->col < y->col ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Hand the notes over to DIAG (appending), in file order; DIAG may be NULL. */
-static void
-flush_notes(struct loader *ld, struct policy_diag *d)
-{
-	char **lines = NULL;
-	size_t i = 0;
-
-	if (ld->nnotes > 0 && d != NULL) {
-		qsort(ld->notes, ld->nnotes, sizeof(*ld->notes), note_cmp);
-		lines = realloc(d->lines, (d->n + ld->nnotes) * sizeof(*lines));
-		if (lines != NULL) {
-			d->lines = lines;
-			for (i = 0; i < ld->nnotes; i++)
-				d->lines[d->n++] = ld->notes[i].text;
-		}
-	}
-	for (; i < ld->nnotes; i++)
-		free(ld->notes[i].text);
-	free(ld->notes);
-	ld->notes = NULL;
-	ld->nnotes = ld->notecap = 0;
 }
 
 /*
@@ -1410,7 +1323,7 @@ load_builtins(struct loader *ld)
 	size_t i;
 
 	memset(&b, 0, sizeof(b));
-	b.file = BUILTIN_FILE;
+	notes_init(&b.notes, BUILTIN_FILE, POLICY_MAX_ERRORS);
 	b.text = ld_builtin_profiles;
 	b.len = ld_builtin_profiles_len;
 	b.builtin = true;
@@ -1426,12 +1339,12 @@ load_builtins(struct loader *ld)
 	x->nbuiltins = b.nprofiles;
 	ld->builtins = b.profiles;
 	ld->nbuiltins = b.nprofiles;
-	for (i = 0; i < b.nnotes; i++)
-		ld_diag_file(ld, "bug: a built-in profile does not load: %s", b.notes[i].text);
-	if (b.errors > 0 && b.nnotes == 0)
+	for (i = 0; i < b.notes.n; i++)
+		ld_diag_file(ld, "bug: a built-in profile does not load: %s", notes_text(&b.notes, i));
+	if (b.notes.errors > 0 && b.notes.n == 0)
 		ld_diag_file(ld, "bug: the built-in profiles do not load");
 	ld_strtab_free(&b.profile_names);
-	flush_notes(&b, NULL);
+	notes_flush(&b.notes, NULL);
 }
 
 static void
@@ -1522,7 +1435,7 @@ policy_load_buffer(const char *name, const char *text_, size_t len, struct polic
 	struct policy *p = NULL;
 
 	memset(&ld, 0, sizeof(ld));
-	ld.file = name != NULL ? name : "<policy>";
+	notes_init(&ld.notes, name != NULL ? name : "<policy>", POLICY_MAX_ERRORS);
 	ld.text = text_ != NULL ? text_ : "";
 	ld.len = text_ != NULL ? len : 0;
 	if (ld.len > POLICY_MAX_BYTES) {
@@ -1532,13 +1445,13 @@ policy_load_buffer(const char *name, const char *text_, size_t len, struct polic
 	if (parse_document(&ld) != 0)
 		goto out;
 	have_doc = true;
-	ld.p = policy_new(ld.file);
+	ld.p = policy_new(ld.notes.file);
 	if (ld.p == NULL) {
 		ld_diag_file(&ld, "out of memory");
 		goto out;
 	}
 	load_top(&ld, yaml_document_get_root_node(&ld.doc));
-	if (ld.errors == 0) {
+	if (ld.notes.errors == 0) {
 		p = ld.p;
 		ld.p = NULL;
 	}
@@ -1549,7 +1462,7 @@ out:
 	ld_strtab_free(&ld.group_names);
 	ld_strtab_free(&ld.rule_names);
 	ld_strtab_free(&ld.profile_names);
-	flush_notes(&ld, d);
+	notes_flush(&ld.notes, d);
 	return p;
 }
 
@@ -1564,7 +1477,7 @@ policy_load(const char *path, struct policy_diag *d)
 	int fd;
 
 	memset(&ld, 0, sizeof(ld));
-	ld.file = path;
+	notes_init(&ld.notes, path, POLICY_MAX_ERRORS);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ld_diag_file(&ld, "cannot open: %s", strerror_r(errno, ebuf, sizeof(ebuf)));
@@ -1603,7 +1516,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	free(buf);
-	flush_notes(&ld, d);
+	notes_flush(&ld.notes, d);
 	return p;
 }
 
