@@ -8,11 +8,11 @@
  *   - A record is formatted into one buffer and reaches the file whole: in
  *     the synchronous mode with a single write(2) of its own on an O_APPEND
  *     descriptor (or one datagram to syslog); batched (the default for files
- *     and stdout), copied whole into a queue that a writer thread appends
- *     with one write(2) per batch, at most BATCH_MS after its first record.
- *     Concurrent threads never interleave lines. The queue's lock is held for
- *     one memcpy, never across a write: a slow disk holds up the writer, not
- *     a decision (what a crash can lose: spec/audit.md).
+ *     and stdout), copied whole into the thread's shard of a queue that a
+ *     writer thread appends with one write(2) per shard and batch, at most
+ *     BATCH_MS after its first record (batch.c: no lock shared by all
+ *     decisions, none held across a write). Concurrent threads never
+ *     interleave lines (what a crash can lose: spec/audit.md).
  *   - Writing never fails or stops a decision: a short write (full disk), a
  *     syslog that is gone or full, is counted (audit_errors, and the metrics)
  *     and reported on stderr once. Syslog is written non-blocking: a stalled
@@ -25,7 +25,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,36 +40,13 @@
 
 #include "audit.h"
 #include "base64.h"
+#include "batch.h"
 #include "json.h"
 
 #define RECORD_MAX 16384		/* a record without envelope */
 #define SYSLOG_PATH "/dev/log"
 
-/* Batched mode: a batch is written BATCH_MS after its first record, or as
- * soon as it holds BATCH_FLUSH bytes; a decision waits at most
- * BATCH_WAIT_MS for room in a full queue (a stalled disk), then its record
- * is counted lost rather than Docker held up. */
-#define BATCH_MS 5
-#define BATCH_CAP (512u << 10)
-#define BATCH_FLUSH (64u << 10)
-#define BATCH_WAIT_MS 100
-
 enum sink { SINK_NONE, SINK_FD, SINK_SYSLOG };
-
-/* Two buffers: decisions fill one while the writer writes the other. */
-struct batch {
-	pthread_mutex_t lock;
-	pthread_cond_t wake;		/* the writer: records, or stop */
-	pthread_cond_t room;		/* decisions: a buffer was emptied */
-	char *buf[2];
-	int fill;			/* the buffer decisions append to */
-	size_t len;			/* bytes in buf[fill] */
-	unsigned long records;		/* records in buf[fill] */
-	bool stalled;			/* a decision found no room in time: until the
-					 * writer next gets a batch out, none waits */
-	bool stop;
-	pthread_t writer;
-};
 
 struct audit {
 	enum sink sink;
@@ -335,174 +311,35 @@ static void write_each(struct audit *a, const char *buf, size_t n)
 
 /* ---------------------------------------------------------------- batching */
 
-static void deadline_in(struct timespec *ts, long ms)
+/* The writer thread's sink (batch.c): a batch of whole lines. */
+static void write_batch(void *ctx, const char *buf, size_t n, unsigned long records)
 {
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_nsec += ms * 1000000L;
-	ts->tv_sec += ts->tv_nsec / 1000000000L;
-	ts->tv_nsec %= 1000000000L;
-}
-
-/* The writer: waits for a first record, lets the batch gather for BATCH_MS
- * (or until it is BATCH_FLUSH long), swaps buffers and writes outside the
- * lock. On stop it writes what is queued, then returns. */
-static void *batch_writer(void *arg)
-{
-	struct audit *a = arg;
-	struct batch *b = a->batch;
-	struct timespec due;
-	unsigned long records;
-	size_t len;
-	char *out;
-
-	pthread_mutex_lock(&b->lock);
-	for (;;) {
-		while (b->len == 0 && !b->stop)
-			pthread_cond_wait(&b->wake, &b->lock);
-		if (b->len == 0)
-			break;		/* stopped, nothing left */
-		deadline_in(&due, BATCH_MS);
-		while (!b->stop && b->len < BATCH_FLUSH &&
-		       pthread_cond_timedwait(&b->wake, &b->lock, &due) == 0)
-			;
-		out = b->buf[b->fill];
-		len = b->len;
-		records = b->records;
-		b->fill ^= 1;
-		b->len = 0;
-		b->records = 0;
-		pthread_mutex_unlock(&b->lock);
-		write_lines(a, out, len, records);
-		pthread_mutex_lock(&b->lock);
-		b->stalled = false;
-		pthread_cond_broadcast(&b->room);
-	}
-	pthread_mutex_unlock(&b->lock);
-	return NULL;
-}
-
-/* Queue one line (N bytes with its newline). False when it cannot be queued
- * (too long for a batch, or no room within BATCH_WAIT_MS). */
-static bool batch_put(struct batch *b, const char *line, size_t n, bool *timed_out)
-{
-	struct timespec due;
-	bool wake;
-
-	*timed_out = false;
-	if (n > BATCH_FLUSH)
-		return false;	/* an envelope-sized record: written on its own */
-	pthread_mutex_lock(&b->lock);
-	deadline_in(&due, BATCH_WAIT_MS);
-	while (b->len + n > BATCH_CAP && !b->stop && !b->stalled)
-		if (pthread_cond_timedwait(&b->room, &b->lock, &due) != 0 &&
-		    b->len + n > BATCH_CAP)
-			b->stalled = true;
-	if (b->stop || b->len + n > BATCH_CAP) {
-		/* stopping: written directly; stalled: counted lost */
-		*timed_out = !b->stop;
-		pthread_mutex_unlock(&b->lock);
-		return false;
-	}
-	memcpy(b->buf[b->fill] + b->len, line, n);
-	wake = b->len == 0 || (b->len < BATCH_FLUSH && b->len + n >= BATCH_FLUSH);
-	b->len += n;
-	b->records++;
-	if (wake)
-		pthread_cond_signal(&b->wake);
-	pthread_mutex_unlock(&b->lock);
-	return true;
-}
-
-static void batch_free(struct batch *b)
-{
-	pthread_cond_destroy(&b->room);
-	pthread_cond_destroy(&b->wake);
-	pthread_mutex_destroy(&b->lock);
-	free(b->buf[0]);
-	free(b->buf[1]);
-	free(b);
+	write_lines(ctx, buf, n, records);
 }
 
 int audit_start_batching(struct audit *a, char *err, size_t errlen)
 {
-	struct batch *b;
-	pthread_condattr_t ca;
-	int rc;
-
 	if (!a || a->sink != SINK_FD || a->batch)
 		return 0;	/* syslog: one datagram per record, already non-blocking */
-	b = calloc(1, sizeof(*b));
-	if (!b || !(b->buf[0] = malloc(BATCH_CAP)) || !(b->buf[1] = malloc(BATCH_CAP))) {
-		if (b) {
-			free(b->buf[0]);
-			free(b);
-		}
-		snprintf(err, errlen, "audit: out of memory");
-		return -1;
-	}
-	pthread_mutex_init(&b->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&b->wake, &ca);
-	pthread_cond_init(&b->room, &ca);
-	pthread_condattr_destroy(&ca);
-	a->batch = b;
-	rc = pthread_create(&b->writer, NULL, batch_writer, a);
-	if (rc != 0) {
-		a->batch = NULL;
-		batch_free(b);
-		snprintf(err, errlen, "audit: cannot start the writer thread: %s", strerror(rc));
-		return -1;
-	}
-	return 0;
-}
-
-/* How long a stop waits for the writer to get the queue out: a log that
- * takes no writes (a hung disk) must not keep Portcullis from exiting. */
-#define STOP_WAIT_S 5
-
-/* Stop the writer after it has written everything queued. False when it is
- * stuck: it still uses A and its queue, so neither may be freed. */
-static bool batch_stop(struct audit *a)
-{
-	struct batch *b = a->batch;
-	struct timespec due;
-
-	pthread_mutex_lock(&b->lock);
-	b->stop = true;
-	pthread_cond_signal(&b->wake);
-	pthread_mutex_unlock(&b->lock);
-	clock_gettime(CLOCK_REALTIME, &due);
-	due.tv_sec += STOP_WAIT_S;
-	if (pthread_timedjoin_np(b->writer, NULL, &due) != 0) {
-		/* The writer is stuck in write(2): leave it (and its queue) to
-		 * the exit, and say what was not written. */
-		fprintf(stderr, "portcullis: audit log took no write for %d s at exit; "
-			"queued records may be lost\n", STOP_WAIT_S);
-		return false;
-	}
-	a->batch = NULL;
-	batch_free(b);
-	return true;
+	a->batch = batch_start(write_batch, a, err, errlen);
+	return a->batch ? 0 : -1;
 }
 
 /* One record, N bytes in BUF (with room for one more: the newline). */
 static void emit(struct audit *a, char *buf, size_t n)
 {
-	bool timed_out;
+	int queued;
 
 	if (a->sink == SINK_SYSLOG) {
 		send_syslog(a, buf, n);
 		return;
 	}
 	buf[n++] = '\n';
-	if (a->batch && batch_put(a->batch, buf, n, &timed_out))
-		return;
-	if (a->batch && timed_out) {
+	queued = a->batch ? batch_put(a->batch, buf, n) : 0;
+	if (queued < 0)
 		lost(a, "log write (queue full: the writer is stalled)", EAGAIN, 1);
-		return;
-	}
-	write_lines(a, buf, n, 1);
+	else if (queued == 0)
+		write_lines(a, buf, n, 1);
 }
 
 /* ---------------------------------------------------------------- records */
@@ -959,8 +796,8 @@ void audit_close(struct audit *a)
 {
 	if (!a)
 		return;
-	if (a->batch && !batch_stop(a))
-		return;		/* left to the exit: the writer still holds them */
+	if (a->batch && !batch_stop(a->batch))
+		return;		/* left to the exit: the stuck writer still uses A */
 	if ((a->path || a->sink == SINK_SYSLOG) && a->fd >= 0)
 		close(a->fd);
 	free(a->path);
