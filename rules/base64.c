@@ -66,30 +66,55 @@ static long decode_last(const unsigned char *s, unsigned char *out)
 	return 2;
 }
 
+/*
+ * For the quanta before the last: each character's 6 bits already shifted to
+ * where they go in the 24 bits of its quantum, and BAD for a byte outside
+ * the alphabet ('=' included), so a quantum is four loads and three ORs, and
+ * the check is one test of everything ORed together after the loop.
+ */
+#define BAD 0xFF000000u
+static uint32_t shifted[4][256];
+
+__attribute__((constructor)) static void build_shifted(void)
+{
+	int c, k;
+
+	for (c = 0; c < 256; c++)
+		for (k = 0; k < 4; k++)
+			shifted[k][c] = dec[c] ? (uint32_t)(dec[c] - 1) << (18 - 6 * k) : BAD;
+}
+
+static inline uint32_t quantum(const unsigned char *s)
+{
+	return shifted[0][s[0]] | shifted[1][s[1]] | shifted[2][s[2]] | shifted[3][s[3]];
+}
+
 long base64_decode(const char *in, size_t len, unsigned char *out)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t i, o = 0;
+	uint32_t w, bad = 0;
 	long last;
 
 	if (len % 4 != 0)
 		return -1;
 	if (len == 0)
 		return 0;
-	/* Every quantum but the last has no padding: one check for all four
-	 * characters (0xFF after the -1 marks a byte outside the alphabet). */
-	for (i = 0; i + 4 < len; i += 4, o += 3) {
-		uint8_t a = (uint8_t)(dec[s[i]] - 1), b = (uint8_t)(dec[s[i + 1]] - 1);
-		uint8_t c = (uint8_t)(dec[s[i + 2]] - 1), d = (uint8_t)(dec[s[i + 3]] - 1);
-
-		if ((a | b | c | d) & 0x80)
-			return -1;
-		if (out) {
-			out[o] = (unsigned char)(a << 2 | b >> 4);
-			out[o + 1] = (unsigned char)(b << 4 | c >> 2);
-			out[o + 2] = (unsigned char)(c << 6 | d);
+	/* Every quantum but the last has no padding. */
+	if (out) {
+		for (i = 0; i + 4 < len; i += 4, o += 3) {
+			w = quantum(s + i);
+			bad |= w;
+			out[o] = (unsigned char)(w >> 16);
+			out[o + 1] = (unsigned char)(w >> 8);
+			out[o + 2] = (unsigned char)w;
 		}
+	} else {
+		for (i = 0; i + 4 < len; i += 4, o += 3)
+			bad |= quantum(s + i);
 	}
+	if (bad & BAD)
+		return -1;
 	last = decode_last(s + i, out ? out + o : NULL);
 	return last < 0 ? -1 : (long)o + last;
 }

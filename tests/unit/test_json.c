@@ -371,6 +371,81 @@ static void test_base64(void **state)
 	assert_int_equal(base64_decode("=YWJ", 4, out), -1);
 }
 
+/* The obvious decoder of Go's StdEncoding, one character at a time: what
+ * base64_decode must agree with on any input. */
+static long reference_decode(const char *in, size_t len, unsigned char *out)
+{
+	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned bits = 0, nbits = 0, v;
+	size_t i, pad = 0;
+	long o = 0;
+
+	if (len % 4)
+		return -1;
+	for (i = 0; i < len; i++) {
+		const char *p = in[i] ? strchr(alpha, in[i]) : NULL;
+
+		if (in[i] == '=') {
+			/* only as the last one or two characters */
+			if (i + 2 < len || (i + 2 == len && in[i + 1] != '='))
+				return -1;
+			pad++;
+			continue;
+		}
+		if (!p || pad)
+			return -1;
+		v = (unsigned)(p - alpha);
+		bits = bits << 6 | v;
+		nbits += 6;
+		if (nbits >= 8) {
+			nbits -= 8;
+			out[o++] = (unsigned char)(bits >> nbits);
+			bits &= (1u << nbits) - 1;
+		}
+	}
+	if (pad > 2 || (pad && bits != 0))
+		return -1;	/* the unused bits must be zero */
+	return o;
+}
+
+static void test_base64_against_reference(void **state)
+{
+	static const char pool[] = "AQZaqz09+/=-_ \\n\x80";
+	unsigned char a[64], b[64];
+	char in[48];
+	unsigned seed = 12345;
+	long valid = 0, padded = 0;
+	int t, i, n;
+	long x, y;
+
+	(void)state;
+	for (t = 0; t < 200000; t++) {
+		seed = seed * 1103515245u + 12345u;
+		n = (int)((seed >> 16) % 10) * 4 + ((seed >> 8) % 16 == 0);	/* now and then not x4 */
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* mostly the alphabet, sometimes '=' or a stranger */
+			in[i] = (seed >> 16) % 16 ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+				[(seed >> 8) % 64] : pool[(seed >> 20) % (sizeof(pool) - 1)];
+		}
+		/* a third end in padding, as Go writes it, trailing bits or not */
+		seed = seed * 1103515245u + 12345u;
+		if (n >= 4 && (seed >> 16) % 3 == 0)
+			in[n - 1] = '=';
+		if (n >= 4 && (seed >> 16) % 6 == 0)
+			in[n - 2] = '=';
+		x = base64_decode(in, (size_t)n, a);
+		y = reference_decode(in, (size_t)n, b);
+		if (x != y || (x > 0 && memcmp(a, b, (size_t)x) != 0))
+			fail_msg("\"%.*s\": %ld against the reference's %ld", n, in, x, y);
+		assert_int_equal(base64_decode(in, (size_t)n, NULL), x);
+		valid += x > 0;
+		padded += x > 0 && in[n - 1] == '=';
+	}
+	/* the inputs reached both outcomes, padding included */
+	assert_true(valid > 10000 && padded > 1000 && valid < 190000);
+}
+
 /* A tree parsed into an arena is the tree json_parse_strict builds; a tree
  * too big for its arena spills to malloc and is still freed whole (the
  * ASan and valgrind runs of this suite see any leak); a failed parse leaves
@@ -437,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_int64),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_base64_against_reference),
 		cmocka_unit_test(test_arena),
 	};
 
