@@ -29,6 +29,11 @@ cJSON *json_parse_strict_arena(const char *buf, size_t len, struct json_arena **
 			       char *err, size_t errlen) __attribute__((warn_unused_result));
 void json_arena_free(struct json_arena *arena, cJSON *root);
 
+/* For tests: the one-pass reader json_parse_strict_arena tries first, alone
+ * (and under sanitizers too). NULL when it gives up, which is never a verdict:
+ * json_parse_strict then decides. Free with json_arena_free. */
+cJSON *json_parse_onepass(const char *buf, size_t len, struct json_arena **arena);
+
 /* Member NAME of OBJ by exact key (keys are unique after json_parse_strict), or NULL. */
 const cJSON *json_get(const cJSON *obj, const char *name);
 

@@ -22,6 +22,7 @@
  * that are pairwise distinct under Go's folding, so "the" member a Go struct
  * field would receive is well defined and json_get_fold finds exactly it.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -613,26 +614,339 @@ __attribute__((constructor)) static void install_hooks(void)
 #define ARENA_ENABLED 1
 #endif
 
-cJSON *json_parse_strict_arena(const char *buf, size_t len, struct json_arena **arena,
-			       char *err, size_t errlen)
+static struct json_arena *arena_new(size_t len)
 {
 	size_t size = len < (ARENA_MAX - ARENA_MIN) / ARENA_PER_BYTE ?
 		      ARENA_MIN + len * ARENA_PER_BYTE : ARENA_MAX;
-	struct json_arena *a = ARENA_ENABLED ? malloc(sizeof(*a) + size) : NULL;
-	cJSON *root;
+	struct json_arena *a = malloc(sizeof(*a) + size);
 
-	*arena = a;
 	if (!a)
-		return json_parse_strict(buf, len, err, errlen);
+		return NULL;
 	a->size = size;
 	a->used = 0;
 	a->spilled = false;
 	a->next = live_arenas;
 	live_arenas = a;
+	return a;
+}
+
+/* ---------------------------------------------------------------- one pass */
+
+/*
+ * The body of nearly every create is read three times on the way to a tree:
+ * prescan, cJSON's parser, check_tree. This builds the same tree (cJSON's
+ * nodes, linked as cJSON links them) in one pass, into the arena, for what
+ * Docker clients send: plain and escaped ASCII and UTF-8 strings, integers,
+ * the three literals, objects and arrays. It never refuses: anything it does
+ * not handle the same way for sure (a surrogate escape, a fraction or an
+ * exponent, a 16-digit integer, a full arena, an error of any kind) makes it
+ * give up, and json_parse_strict reads the text again and decides, with its
+ * own messages. fuzz_json checks that every tree built here is the tree
+ * json_parse_strict builds, and that every text accepted here it accepts.
+ */
+struct onepass {
+	const unsigned char *p, *end;
+	struct json_arena *a;
+	unsigned depth;
+};
+
+#define ONEPASS_DEPTH 1000	/* cJSON's CJSON_NESTING_LIMIT */
+
+static void *op_alloc(struct onepass *o, size_t n)
+{
+	struct json_arena *a = o->a;
+	size_t need = (n + 15) & ~(size_t)15;
+	void *p;
+
+	if (need < n || need > a->size - a->used)
+		return NULL;	/* full: give up rather than spill */
+	p = a->base + a->used;
+	a->used += need;
+	return p;
+}
+
+static void op_ws(struct onepass *o)
+{
+	while (o->p < o->end && (*o->p == ' ' || *o->p == '\n' || *o->p == '\r' || *o->p == '\t'))
+		o->p++;
+}
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return -1;
+}
+
+/* A string from the opening quote at o->p: its text, NUL-terminated, in the
+ * arena. NULL: give up. */
+static char *op_string(struct onepass *o)
+{
+	const unsigned char *q = o->p + 1, *run;
+	size_t cap, n = (size_t)(o->end - o->p), plain;
+	char *out, *w;
+
+	/* Nearly every string is plain bytes to its quote: found eight at a time
+	 * (prescan's plain_run), copied at once. */
+	plain = plain_run(o->p, 1, n);
+	if (plain < n && o->p[plain] == '"') {
+		out = op_alloc(o, plain);
+		if (!out)
+			return NULL;
+		memcpy(out, q, plain - 1);
+		out[plain - 1] = '\0';
+		o->p += plain + 1;
+		return out;
+	}
+	/* an escape only ever shortens: the raw length bounds the text */
+	run = q;
+	while (run < o->end && *run != '"')
+		run += *run == '\\' && run + 1 < o->end ? 2 : 1;
+	if (run >= o->end)
+		return NULL;
+	cap = (size_t)(run - q) + 1;
+	out = w = op_alloc(o, cap);
+	if (!out)
+		return NULL;
+	while (q < o->end) {
+		unsigned char c = *q;
+
+		if (c == '"') {
+			*w = '\0';
+			o->p = q + 1;
+			return out;
+		}
+		if (c < 0x20)
+			return NULL;
+		if (c == '\\') {
+			unsigned v;
+			int i, h;
+
+			if (q + 1 >= o->end)
+				return NULL;
+			switch (q[1]) {
+			case '"': case '\\': case '/':
+				*w++ = (char)q[1]; q += 2; continue;
+			case 'b': *w++ = '\b'; q += 2; continue;
+			case 'f': *w++ = '\f'; q += 2; continue;
+			case 'n': *w++ = '\n'; q += 2; continue;
+			case 'r': *w++ = '\r'; q += 2; continue;
+			case 't': *w++ = '\t'; q += 2; continue;
+			case 'u':
+				break;
+			default:
+				return NULL;
+			}
+			if (q + 6 > o->end)
+				return NULL;
+			for (v = 0, i = 2; i < 6; i++) {
+				if ((h = hexval(q[i])) < 0)
+					return NULL;
+				v = v << 4 | (unsigned)h;
+			}
+			/* \u0000 is refused, surrogates are cJSON's to judge */
+			if (v == 0 || (v >= 0xD800 && v <= 0xDFFF))
+				return NULL;
+			if (v < 0x80) {
+				*w++ = (char)v;
+			} else if (v < 0x800) {
+				*w++ = (char)(0xC0 | v >> 6);
+				*w++ = (char)(0x80 | (v & 0x3F));
+			} else {
+				*w++ = (char)(0xE0 | v >> 12);
+				*w++ = (char)(0x80 | ((v >> 6) & 0x3F));
+				*w++ = (char)(0x80 | (v & 0x3F));
+			}
+			q += 6;
+			continue;
+		}
+		if (c >= 0x80) {
+			size_t l = utf8_len(q, (size_t)(o->end - q));
+
+			if (l == 0)
+				return NULL;
+			memcpy(w, q, l);
+			w += l;
+			q += l;
+			continue;
+		}
+		*w++ = (char)c;
+		q++;
+	}
+	return NULL;
+}
+
+/* An integer of at most 15 digits, exact as a double; anything else: give up
+ * (cJSON's strtod reads it). */
+static int op_number(struct onepass *o, cJSON *item)
+{
+	const unsigned char *q = o->p;
+	size_t l = number_len(q, (size_t)(o->end - q)), i = 0;
+	double v = 0;
+	bool neg = false;
+
+	if (l == 0 || l > 16)
+		return -1;
+	if (q[0] == '-') {
+		neg = true;
+		i = 1;
+	}
+	if (l - i > 15)
+		return -1;
+	for (; i < l; i++) {
+		if (!is_digit(q[i]))
+			return -1;	/* a fraction or an exponent */
+		v = v * 10 + (q[i] - '0');
+	}
+	v = neg ? -v : v;
+	item->type = cJSON_Number;
+	item->valuedouble = v;
+	item->valueint = v >= INT_MAX ? INT_MAX : v <= (double)INT_MIN ? INT_MIN : (int)v;
+	o->p = q + l;
+	return 0;
+}
+
+static int op_literal(struct onepass *o, const char *word, int type, cJSON *item)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(o->end - o->p) < n || memcmp(o->p, word, n) != 0)
+		return -1;
+	item->type = type;
+	if (type == cJSON_True)
+		item->valueint = 1;
+	o->p += n;
+	return 0;
+}
+
+static int op_value(struct onepass *o, cJSON *item);
+
+/* The members of an array or object, from just past its bracket. */
+static int op_members(struct onepass *o, cJSON *item, bool object)
+{
+	unsigned char close = object ? '}' : ']';
+	cJSON *last = NULL, *child;
+
+	if (++o->depth > ONEPASS_DEPTH)
+		return -1;
+	item->type = object ? cJSON_Object : cJSON_Array;
+	op_ws(o);
+	if (o->p < o->end && *o->p == close) {
+		o->p++;
+		o->depth--;
+		return 0;
+	}
+	for (;;) {
+		child = op_alloc(o, sizeof(*child));
+		if (!child)
+			return -1;
+		memset(child, 0, sizeof(*child));
+		if (object) {
+			op_ws(o);
+			if (o->p >= o->end || *o->p != '"' || !(child->string = op_string(o)))
+				return -1;
+			op_ws(o);
+			if (o->p >= o->end || *o->p != ':')
+				return -1;
+			o->p++;
+		}
+		op_ws(o);
+		if (op_value(o, child) != 0)
+			return -1;
+		/* linked as cJSON links: next forward, child->prev the last */
+		if (last) {
+			last->next = child;
+			child->prev = last;
+		} else {
+			item->child = child;
+		}
+		last = child;
+		item->child->prev = last;
+		op_ws(o);
+		if (o->p < o->end && *o->p == ',') {
+			o->p++;
+			continue;
+		}
+		if (o->p < o->end && *o->p == close) {
+			o->p++;
+			break;
+		}
+		return -1;
+	}
+	o->depth--;
+	/* after the members, in a frame of its own: not held across recursion */
+	return object && object_keys_distinct(item) != 0 ? -1 : 0;
+}
+
+static int op_value(struct onepass *o, cJSON *item)
+{
+	if (o->p >= o->end)
+		return -1;
+	switch (*o->p) {
+	case '"':
+		item->type = cJSON_String;
+		return (item->valuestring = op_string(o)) ? 0 : -1;
+	case '{':
+	case '[':
+		o->p++;
+		return op_members(o, item, o->p[-1] == '{');
+	case 't':
+		return op_literal(o, "true", cJSON_True, item);
+	case 'f':
+		return op_literal(o, "false", cJSON_False, item);
+	case 'n':
+		return op_literal(o, "null", cJSON_NULL, item);
+	default:
+		return op_number(o, item);
+	}
+}
+
+/* The tree of BUF in arena A, or NULL: give up (A is then as it was). */
+static cJSON *onepass(const char *buf, size_t len, struct json_arena *a)
+{
+	struct onepass o = { (const unsigned char *)buf, (const unsigned char *)buf + len, a, 0 };
+	size_t mark = a->used;
+	cJSON *root = op_alloc(&o, sizeof(*root));
+
+	if (root) {
+		memset(root, 0, sizeof(*root));
+		op_ws(&o);
+		if (op_value(&o, root) == 0) {
+			op_ws(&o);
+			if (o.p == o.end)
+				return root;
+		}
+	}
+	a->used = mark;		/* nothing of it spilled: op_alloc never mallocs */
+	return NULL;
+}
+
+cJSON *json_parse_strict_arena(const char *buf, size_t len, struct json_arena **arena,
+			       char *err, size_t errlen)
+{
+	struct json_arena *a = ARENA_ENABLED ? arena_new(len) : NULL;
+	cJSON *root;
+
+	*arena = a;
+	if (!a)
+		return json_parse_strict(buf, len, err, errlen);
+	if (err && errlen)
+		err[0] = '\0';
+	root = onepass(buf, len, a);
+	if (root)
+		return root;
 	filling = a;
 	root = json_parse_strict(buf, len, err, errlen);
 	filling = NULL;
 	return root;
+}
+
+cJSON *json_parse_onepass(const char *buf, size_t len, struct json_arena **arena)
+{
+	*arena = arena_new(len);
+	return *arena ? onepass(buf, len, *arena) : NULL;
 }
 
 void json_arena_free(struct json_arena *a, cJSON *root)

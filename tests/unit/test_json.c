@@ -14,6 +14,7 @@
 
 #include "base64.h"
 #include "json.h"
+#include "testutil.h"
 
 static cJSON *parse(const char *s, char *err, size_t errlen)
 {
@@ -495,6 +496,106 @@ static void test_arena(void **state)
 	free(big);
 }
 
+/* The one-pass reader: the tree json_parse_strict builds, printed the same,
+ * for every request body of the real corpus and for the shapes it handles;
+ * it gives up (NULL) on what it leaves to json_parse_strict. */
+static void same_as_strict(const char *text, bool want_fast)
+{
+	char err[128], *x, *y;
+	struct json_arena *a;
+	cJSON *strict = json_parse_strict(text, strlen(text), err, sizeof(err));
+	cJSON *fast = json_parse_onepass(text, strlen(text), &a);
+
+	if (!want_fast) {
+		if (fast)
+			fail_msg("the one-pass reader took %s", text);
+		json_arena_free(a, NULL);
+		cJSON_Delete(strict);
+		return;
+	}
+	if (!fast || !strict)
+		fail_msg("%s: one-pass %p, strict %p (%s)", text, (void *)fast, (void *)strict, err);
+	x = cJSON_PrintUnformatted(strict);
+	y = cJSON_PrintUnformatted(fast);
+	assert_string_equal(x, y);
+	free(x);
+	free(y);
+	json_arena_free(a, fast);
+	cJSON_Delete(strict);
+}
+
+static void test_onepass(void **state)
+{
+	const char *files[] = { "unix-socket.jsonl", "tls-alice.jsonl" };
+	size_t f, bodies = 0;
+	char *deep;
+	int i;
+
+	(void)state;
+	same_as_strict("{\"Cmd\":[\"sh\",\"-c\",\"a \\u0026\\u0026 b\"],\"\\u00e9\":\"\\u20ac\\n\\t\\\\\\/\"}", true);
+	same_as_strict("[0,-0,1,-1,999999999999999,-999999999999999,true,false,null,{},[],\"\"]", true);
+	same_as_strict(" {\"a\" : { \"b\" : [ 1 , 2 ] } } \n", true);
+	same_as_strict("\"caf\xc3\xa9\"", true);
+	same_as_strict("1.5", false);			/* strtod's to read */
+	same_as_strict("1e3", false);
+	same_as_strict("9999999999999999", false);	/* 16 digits */
+	same_as_strict("\"\\ud83d\\ude00\"", false);	/* a surrogate pair */
+	same_as_strict("{\"a\":1,\"A\":2}", false);	/* refused: by json_parse_strict */
+	same_as_strict("{\"a\":1}x", false);
+	same_as_strict("\"\\u0000\"", false);
+	same_as_strict("\"\xc3\x28\"", false);
+	same_as_strict("[01]", false);
+	deep = malloc(2 * 1001 + 1);
+	assert_non_null(deep);
+	for (i = 0; i < 1001; i++) {
+		deep[i] = '[';
+		deep[1001 + i] = ']';
+	}
+	deep[2002] = '\0';
+	same_as_strict(deep, false);			/* past cJSON's nesting limit */
+	for (i = 0; i < 50; i++) {
+		deep[i] = '[';
+		deep[50 + i] = ']';
+	}
+	deep[100] = '\0';
+	same_as_strict(deep, true);			/* 50 deep */
+	free(deep);
+
+	for (f = 0; f < 2; f++) {
+		char path[4096], *line = NULL;
+		size_t cap = 0;
+		ssize_t n;
+		FILE *fp;
+
+		corpus_path(path, sizeof(path), files[f]);
+		fp = fopen(path, "r");
+		assert_non_null(fp);
+		while ((n = getline(&line, &cap, fp)) > 0) {
+			char err[128];
+			cJSON *o = json_parse_strict(line, (size_t)n, err, sizeof(err));
+			const cJSON *b = json_get(json_get(o, "request"), "RequestBody");
+
+			if (cJSON_IsString(b) && b->valuestring[0]) {
+				size_t len = strlen(b->valuestring);
+				unsigned char *body = malloc(base64_decoded_max(len) + 1);
+				long k;
+
+				assert_non_null(body);
+				k = base64_decode(b->valuestring, len, body);
+				assert_true(k > 0);
+				body[k] = '\0';
+				same_as_strict((char *)body, true);
+				free(body);
+				bodies++;
+			}
+			cJSON_Delete(o);
+		}
+		free(line);
+		fclose(fp);
+	}
+	assert_true(bodies > 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_base64_against_reference),
 		cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_onepass),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
