@@ -280,47 +280,39 @@ static void test_every_prefix_refused(void **state)
 }
 
 /* Every request in the real corpus decodes; bodies are where they should be. */
+struct corpus_counts {
+	size_t bodies, users;
+};
+
+static void decode_line(const char *line, size_t len, void *ctx)
+{
+	struct corpus_counts *c = ctx;
+	char err[256];
+	cJSON *root = json_parse_strict(line, len, err, sizeof(err));
+	cJSON *req;
+	struct envelope env;
+
+	if (!root)
+		fail_msg("corpus line: %s", err);
+	req = cJSON_DetachItemFromObject(root, "request");
+	cJSON_Delete(root);
+	if (envelope_from_json(req, &env, err, sizeof(err)) != 0)
+		fail_msg("corpus line: %s", err);
+	c->bodies += env.has_body;
+	c->users += env.user != NULL;
+	if (env.user)
+		assert_string_equal(env.user, "alice");
+	envelope_free(&env);
+}
+
 static void test_corpus_decodes(void **state)
 {
-	const char *files[] = { "unix-socket.jsonl", "tls-alice.jsonl" };
-	size_t f, lines = 0, bodies = 0, users = 0;
+	struct corpus_counts c = { 0, 0 };
 
 	(void)state;
-	for (f = 0; f < 2; f++) {
-		char path[4096], *line = NULL;
-		size_t cap = 0;
-		ssize_t n;
-		FILE *fp;
-
-		corpus_path(path, sizeof(path), files[f]);
-		fp = fopen(path, "r");
-		if (!fp)
-			fail_msg("cannot open corpus file %s", path);
-		while ((n = getline(&line, &cap, fp)) > 0) {
-			char err[256];
-			cJSON *root = json_parse_strict(line, (size_t)n, err, sizeof(err));
-			cJSON *req;
-			struct envelope env;
-
-			if (!root)
-				fail_msg("corpus line %zu: %s", lines + 1, err);
-			req = cJSON_DetachItemFromObject(root, "request");
-			cJSON_Delete(root);
-			if (envelope_from_json(req, &env, err, sizeof(err)) != 0)
-				fail_msg("corpus line %zu: %s", lines + 1, err);
-			lines++;
-			bodies += env.has_body;
-			users += env.user != NULL;
-			if (env.user)
-				assert_string_equal(env.user, "alice");
-			envelope_free(&env);
-		}
-		free(line);
-		fclose(fp);
-	}
-	assert_true(lines > 100);
-	assert_true(bodies > 10);
-	assert_true(users > 50);
+	assert_true(corpus_each(decode_line, &c) > 100);
+	assert_true(c.bodies > 10);
+	assert_true(c.users > 50);
 }
 
 int main(void)

@@ -22,6 +22,34 @@ static inline void corpus_path(char *buf, size_t len, const char *name)
 	snprintf(buf, len, "%s/corpus/%s", shared_dir(), name);
 }
 
+/* FN on every line of the real corpus (both files), as the JSON text it is:
+ * {"call":..., "request":{...}}. Returns the number of lines; 0 when a file
+ * cannot be read (the caller asserts on the count). */
+static inline size_t corpus_each(void (*fn)(const char *line, size_t len, void *ctx), void *ctx)
+{
+	static const char *const files[] = { "unix-socket.jsonl", "tls-alice.jsonl" };
+	size_t f, lines = 0;
+
+	for (f = 0; f < 2; f++) {
+		char path[4096], *line = NULL;
+		size_t cap = 0;
+		ssize_t n;
+		FILE *fp;
+
+		corpus_path(path, sizeof(path), files[f]);
+		fp = fopen(path, "r");
+		if (!fp)
+			return 0;
+		while ((n = getline(&line, &cap, fp)) > 0) {
+			fn(line, (size_t)n, ctx);
+			lines++;
+		}
+		free(line);
+		fclose(fp);
+	}
+	return lines;
+}
+
 /*
  * An AuthZ envelope as dockerd would post it, as a malloc'd JSON string.
  * USER NULL is anonymous; CONTENT_TYPE, HEADER/HEADER_VALUE and BODY may be
