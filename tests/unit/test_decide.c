@@ -396,50 +396,35 @@ static void test_audit_record_format(void **state)
 }
 
 /* Every request dockerd really sent routes to an action and is decided. */
+static void route_line(const char *line, size_t len, void *policy)
+{
+	char err[256];
+	cJSON *root = json_parse_strict(line, len, err, sizeof(err));
+	cJSON *call, *req;
+	struct envelope env;
+	struct decision d;
+
+	assert_non_null(root);
+	call = (cJSON *)json_get(root, "call");
+	req = cJSON_DetachItemFromObject(root, "request");
+	assert_int_equal(envelope_from_json(req, &env, err, sizeof(err)), 0);
+	decide(policy, &env,
+	       strcmp(call->valuestring, "AuthZRes") == 0 ? PHASE_RESPONSE : PHASE_REQUEST, &d);
+	if (d.action == ACTION_NONE)
+		fail_msg("%s %s does not route: %s", env.method, env.uri, d.reasons[0]);
+	/* alice (TLS) and root (socket) both have rules for these */
+	if (env.user && strcmp(env.user, "alice") == 0 &&
+	    strncmp(action_name(d.action), "Container", 9) == 0)
+		assert_true(d.allow);
+	if (!env.user)
+		assert_true(d.allow);
+	envelope_free(&env);
+	cJSON_Delete(root);
+}
+
 static void test_corpus_routes(void **state)
 {
-	const char *files[] = { "unix-socket.jsonl", "tls-alice.jsonl" };
-	size_t f, n = 0;
-
-	for (f = 0; f < 2; f++) {
-		char path[4096], *line = NULL, err[256];
-		size_t cap = 0;
-		ssize_t len;
-		FILE *fp;
-
-		corpus_path(path, sizeof(path), files[f]);
-		fp = fopen(path, "r");
-		if (!fp)
-			fail_msg("cannot open %s", path);
-		while ((len = getline(&line, &cap, fp)) > 0) {
-			cJSON *root = json_parse_strict(line, (size_t)len, err, sizeof(err));
-			cJSON *call, *req;
-			struct envelope env;
-			struct decision d;
-
-			assert_non_null(root);
-			call = (cJSON *)json_get(root, "call");
-			req = cJSON_DetachItemFromObject(root, "request");
-			assert_int_equal(envelope_from_json(req, &env, err, sizeof(err)), 0);
-			decide(*state, &env,
-			       strcmp(call->valuestring, "AuthZRes") == 0 ? PHASE_RESPONSE : PHASE_REQUEST,
-			       &d);
-			if (d.action == ACTION_NONE)
-				fail_msg("%s %s does not route: %s", env.method, env.uri, d.reasons[0]);
-			/* alice (TLS) and root (socket) both have rules for these */
-			if (env.user && strcmp(env.user, "alice") == 0 &&
-			    strncmp(action_name(d.action), "Container", 9) == 0)
-				assert_true(d.allow);
-			if (!env.user)
-				assert_true(d.allow);
-			envelope_free(&env);
-			cJSON_Delete(root);
-			n++;
-		}
-		free(line);
-		fclose(fp);
-	}
-	assert_true(n > 200);
+	assert_true(corpus_each(route_line, *state) > 200);
 }
 
 int main(void)
