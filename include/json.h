@@ -34,6 +34,11 @@ void json_arena_free(struct json_arena *arena, cJSON *root);
  * json_parse_strict then decides. Free with json_arena_free. */
 cJSON *json_parse_onepass(const char *buf, size_t len, struct json_arena **arena);
 
+/* Index of the first byte of S[I..N) that a JSON string cannot hold as it
+ * is: '"', '\\', a control character or a non-ASCII byte; N if none. Eight
+ * bytes at a time: the fast path of every reader of plain strings. */
+size_t json_plain_run(const char *s, size_t i, size_t n);
+
 /* Member NAME of OBJ by exact key (keys are unique after json_parse_strict), or NULL. */
 const cJSON *json_get(const cJSON *obj, const char *name);
 

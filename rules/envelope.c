@@ -80,16 +80,6 @@ struct scan {
 
 /* --------------------------------------------------------------- lexing */
 
-/*
- * A byte a string can hold without any check beyond this one: printable
- * ASCII but '"' and '\\'. Control characters, escapes and UTF-8 all take the
- * slow path (json_parse_strict).
- */
-static inline int plain(unsigned char c)
-{
-	return (unsigned char)(c - 0x20) < 0x5F && c != '"' && c != '\\';
-}
-
 static int fail_at(struct scan *s, const char *at, const char *what)
 {
 	return errorf(s->err, s->errlen, "envelope: %s at byte %zu", what, (size_t)(at - s->buf));
@@ -203,6 +193,17 @@ static int take_null(struct scan *s)
 	return 0;
 }
 
+/* At a string's opening quote: its closing quote when every byte before it
+ * is plain (no escape, control or non-ASCII byte: json_plain_run), so the
+ * string is its own text; else NULL (unterminated too). Control characters,
+ * escapes and UTF-8 take the slow path (json_parse_strict). */
+static const char *plain_end(const struct scan *s)
+{
+	size_t n = (size_t)(s->end - s->p), i = json_plain_run(s->p, 1, n);
+
+	return i < n && s->p[i] == '"' ? s->p + i : NULL;
+}
+
 /*
  * A string at the cursor into OUT; advances past it. Plain printable ASCII is
  * read in place; anything else is unescaped and checked by json_parse_strict
@@ -211,18 +212,17 @@ static int take_null(struct scan *s)
  */
 static int take_string(struct scan *s, struct str *out)
 {
-	const unsigned char *q;
+	const char *q;
 
 	memset(out, 0, sizeof(*out));
 	skip_ws(s);
 	if (s->p >= s->end || *s->p != '"')
 		return 1;
-	for (q = (const unsigned char *)s->p + 1; q < (const unsigned char *)s->end && plain(*q); q++)
-		;
-	if (q < (const unsigned char *)s->end && *q == '"') {
+	q = plain_end(s);
+	if (q) {
 		out->s = s->p + 1;
-		out->len = (size_t)((const char *)q - out->s);
-		s->p = (const char *)q + 1;
+		out->len = (size_t)(q - out->s);
+		s->p = q + 1;
 		return 0;
 	}
 	out->node = parse_value(s);
@@ -241,32 +241,14 @@ static bool at_string(struct scan *s)
 	return s->p < s->end && *s->p == '"';
 }
 
-/* At a string's opening quote: its closing quote when no '\\' comes first
- * (a string without escapes, read in place), else NULL (unterminated too). */
+/* At a string's opening quote: its closing quote when no '\\' comes first,
+ * else NULL (unterminated too). For base64, whose decoder checks every byte
+ * itself: two memchr calls, no byte-class pass. */
 static const char *unescaped_end(const struct scan *s)
 {
 	const char *start = s->p + 1, *q = memchr(start, '"', (size_t)(s->end - start));
 
 	return q && !memchr(start, '\\', (size_t)(q - start)) ? q : NULL;
-}
-
-/*
- * Is every byte of P[0..N) in 0x20..0x7F, a JSON string's plain bytes? Eight
- * at a time: a byte below 0x20 or from 0x80 up sets its top bit in BAD.
- */
-static int all_printable_ascii(const char *p, size_t n)
-{
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-	uint64_t w, bad = 0;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		bad |= (w | ((w - 0x20 * ones) & ~w)) & highs;
-	}
-	for (; i < n; i++)
-		bad |= (unsigned char)p[i] < 0x20 || (unsigned char)p[i] >= 0x80 ? highs : 0;
-	return bad == 0;
 }
 
 /*
@@ -286,8 +268,8 @@ static long skip_string(struct scan *s)
 	if (!at_string(s))
 		return -2;
 	start = s->p + 1;
-	q = unescaped_end(s);
-	if (q && all_printable_ascii(start, (size_t)(q - start))) {
+	q = plain_end(s);
+	if (q) {
 		s->p = q + 1;
 		return (long)(q - start);
 	}

@@ -260,6 +260,11 @@ static size_t plain_run(const unsigned char *s, size_t i, size_t n)
 	return i;
 }
 
+size_t json_plain_run(const char *s, size_t i, size_t n)
+{
+	return plain_run((const unsigned char *)s, i, n);
+}
+
 /* The string whose opening quote is just before s[*pos]; on success *pos
  * is just past its closing quote. Only non-plain bytes reach the tests. */
 static int scan_string(const unsigned char *s, size_t n, size_t *pos, char *err,
@@ -558,17 +563,26 @@ static bool in_arena(const struct json_arena *a, const void *p)
 	return u >= b && u < b + a->size;
 }
 
-static void *arena_alloc(size_t n)
+/* N bytes, 16-aligned, from A; NULL when A is full. */
+static void *bump(struct json_arena *a, size_t n)
 {
-	struct json_arena *a = filling;
 	size_t need = (n + 15) & ~(size_t)15;
 	void *p;
 
-	if (a && need >= n && need <= a->size - a->used) {
-		p = a->base + a->used;
-		a->used += need;
+	if (need < n || need > a->size - a->used)
+		return NULL;
+	p = a->base + a->used;
+	a->used += need;
+	return p;
+}
+
+static void *arena_alloc(size_t n)
+{
+	struct json_arena *a = filling;
+	void *p = a ? bump(a, n) : NULL;
+
+	if (p)
 		return p;
-	}
 	if (a)
 		a->spilled = true;
 	return malloc(n);
@@ -652,17 +666,10 @@ struct onepass {
 
 #define ONEPASS_DEPTH 1000	/* cJSON's CJSON_NESTING_LIMIT */
 
+/* Full: give up rather than spill (a spilled node would outlive a give-up). */
 static void *op_alloc(struct onepass *o, size_t n)
 {
-	struct json_arena *a = o->a;
-	size_t need = (n + 15) & ~(size_t)15;
-	void *p;
-
-	if (need < n || need > a->size - a->used)
-		return NULL;	/* full: give up rather than spill */
-	p = a->base + a->used;
-	a->used += need;
-	return p;
+	return bump(o->a, n);
 }
 
 static void op_ws(struct onepass *o)
