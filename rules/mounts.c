@@ -689,20 +689,23 @@ resolve_entry(const char *entry, char *out, size_t outlen)
 	return strcmp(out, entry) != 0;
 }
 
-/* Is RESOLVED related to ENTRY as written, or to ALT (ENTRY with its symlinks
- * resolved, or NULL)? */
+/* Is RESOLVED related to CLEANED (a deny entry, clean and absolute), or to
+ * ALT (the entry with its symlinks resolved, or NULL)? "/" is related to
+ * everything, so it is compared for equality only. */
 static bool
-sensitive_to_resolved(const char *entry, const char *alt, const char *resolved)
+sensitive_to_cleaned(const char *cleaned, const char *alt, const char *resolved)
 {
-	char cleaned[PATH_MAX];
-
-	/* a deny entry we cannot read denies everything (fail closed) */
-	if (entry == NULL || entry[0] != '/' ||
-	    clean(entry, cleaned, sizeof(cleaned)) != 0)
-		return true;
 	if (strcmp(cleaned, "/") == 0)
 		return strcmp(resolved, "/") == 0;
 	return related(cleaned, resolved) || (alt != NULL && related(alt, resolved));
+}
+
+/* ENTRY cleaned into CLEANED (PATH_MAX bytes); false for an entry we cannot
+ * read, which then denies everything (fail closed). */
+static bool
+clean_entry(const char *entry, char *cleaned)
+{
+	return entry != NULL && entry[0] == '/' && clean(entry, cleaned, PATH_MAX) == 0;
 }
 
 /* Is RESOLVED related to ENTRY as written or as its symlinks resolve now? */
@@ -710,12 +713,11 @@ static bool
 sensitive_to(const char *entry, const char *resolved)
 {
 	char cleaned[PATH_MAX], alt[PATH_MAX];
-	bool has_alt;
 
-	if (entry == NULL || entry[0] != '/' || clean(entry, cleaned, sizeof(cleaned)) != 0)
+	if (!clean_entry(entry, cleaned))
 		return true;
-	has_alt = resolve_entry(cleaned, alt, sizeof(alt));
-	return sensitive_to_resolved(entry, has_alt ? alt : NULL, resolved);
+	return sensitive_to_cleaned(cleaned,
+				    resolve_entry(cleaned, alt, sizeof(alt)) ? alt : NULL, resolved);
 }
 
 #define NSENSITIVE (sizeof(sensitive_paths) / sizeof(sensitive_paths[0]))
@@ -745,19 +747,18 @@ resolve_sensitive(void)
 	}
 }
 
-/* sensitive_to_resolved for built-in entry I, which needs no cleaning when
- * it is written clean (all are: the check is for an edit of the table). */
+/* Built-in entry I: written clean (the check is for an edit of the table),
+ * so not cleaned again on every call. */
 static bool
 sensitive_builtin(size_t i, const char *resolved)
 {
-	const char *entry = sensitive_paths[i];
+	char cleaned[PATH_MAX];
 
-	if (!sensitive_is_clean[i])
-		return sensitive_to_resolved(entry, sensitive_alt[i], resolved);
-	if (strcmp(entry, "/") == 0)
-		return strcmp(resolved, "/") == 0;
-	return related(entry, resolved) ||
-	       (sensitive_alt[i] != NULL && related(sensitive_alt[i], resolved));
+	if (sensitive_is_clean[i])
+		return sensitive_to_cleaned(sensitive_paths[i], sensitive_alt[i], resolved);
+	if (!clean_entry(sensitive_paths[i], cleaned))
+		return true;
+	return sensitive_to_cleaned(cleaned, sensitive_alt[i], resolved);
 }
 
 bool
