@@ -39,32 +39,6 @@ METRICS_SOCK=""
 
 # --- reporting ---------------------------------------------------------------------
 
-
-
-# A setup failure ends the run, but still as a `not ok` line and the summary.
-pc_die() {
-	if [ "$BASHPID" != $$ ]; then
-		printf 'error: %s\n' "$*" >&2
-		exit 1
-	fi
-	echo "not ok - the private dockerd with the plugin is set up: $(flat "$*")"
-	FAILED=$((FAILED + 1))
-	summary
-	exit 1
-}
-
-
-# succeeds DESC CMD...: CMD exits 0; its output is in OUT.
-succeeds() {
-	local desc=$1
-	shift
-	RC=0
-	OUT=$("$@" 2>&1) || RC=$?
-	[ "$RC" = 0 ] && return 0
-	WHY="$desc: exit $RC: $(flat "$OUT")"
-	return 1
-}
-
 # exits DESC WANT CMD...: CMD exits with status WANT; its output is in OUT.
 exits() {
 	local desc=$1 want=$2
@@ -75,9 +49,6 @@ exits() {
 	WHY="$desc: expected exit $want, got $RC: $(flat "$OUT")"
 	return 1
 }
-
-
-
 
 # --- the plugin, with the rollout options --------------------------------------------
 
@@ -92,8 +63,6 @@ start_plugin() {
 metrics() { curl -sS --max-time 10 --unix-socket "$METRICS_SOCK" http://portcullis/metrics; }
 
 # --- audit log ---------------------------------------------------------------------
-
-audit_count() { if [ -f "$PC_AUDIT" ]; then wc -l <"$PC_AUDIT"; else echo 0; fi; }
 
 # audit_since N: the audit lines after line N, in OUT (after a short settle).
 audit_since() {
