@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "errorf.h"
 #include "mounts.h"
@@ -106,20 +107,47 @@ has_dotdot(const char *path)
 
 /* ---- symlink resolution ---------------------------------------------- */
 
-/*
- * realpath_prefix - realpath(3) of the first LEN bytes of PATH into REAL
- * (PATH_MAX bytes). errno is set on failure.
- */
-static bool
-realpath_prefix(const char *path, size_t len, char *real)
-{
-	char prefix[PATH_MAX];
+#define MAX_SYMLINKS 40		/* the kernel's MAXSYMLINKS: ELOOP past it */
 
-	if (len == 0)
-		len = 1;		/* the prefix before the first component is "/" */
-	memcpy(prefix, path, len);
-	prefix[len] = '\0';
-	return realpath(prefix, real) != NULL;
+/*
+ * A walk over a path's components, as the kernel's lookup does it: PENDING
+ * holds what is left to read (the path, with each symlink's text spliced in
+ * where the link stood), REAL the physical path of what has been read.
+ * LINK_TEXT counts the bytes at the head of PENDING that came from symlink
+ * text rather than from the path asked about.
+ */
+struct walk {
+	char real[PATH_MAX];
+	size_t real_len;
+	char pending[PATH_MAX];
+	size_t pos, len, link_text;
+	int links;
+};
+
+/* Splice link text TARGET (N bytes) in place of the component just read. */
+static int
+walk_follow(struct walk *w, const char *target, size_t n)
+{
+	char rest[PATH_MAX];
+	size_t rest_len = w->len - w->pos;
+	size_t text_left = w->link_text > w->pos ? w->link_text - w->pos : 0;
+
+	if (++w->links > MAX_SYMLINKS)
+		return ELOOP;
+	if (n + 1 + rest_len >= sizeof(w->pending))
+		return ENAMETOOLONG;
+	memcpy(rest, w->pending + w->pos, rest_len);
+	memcpy(w->pending, target, n);
+	w->pending[n] = '/';
+	memcpy(w->pending + n + 1, rest, rest_len);
+	w->len = n + 1 + rest_len;
+	w->pending[w->len] = '\0';
+	w->pos = 0;
+	w->link_text = n + 1 + text_left;
+	if (target[0] == '/')
+		w->real_len = 0;	/* an absolute link starts again from "/" */
+	w->real[w->real_len] = '\0';
+	return 0;
 }
 
 /*
@@ -128,73 +156,90 @@ realpath_prefix(const char *path, size_t len, char *real)
  *
  * mount(2) follows every symlink in the part that exists; the part that does
  * not exist dockerd creates as plain directories (MkdirAllAndChown) or the
- * mount fails. Prefixes exist monotonically (a missing component hides all
- * below it), so the longest one is found by bisection over the component
- * ends: O(log n) realpath calls even for a path of 2000 components.
+ * mount fails. One readlink(2) per component read, which realpath(3) costs
+ * too, and nothing twice: readlink on a path whose parent is physical says
+ * in one call whether the component is a symlink (its text), a plain entry
+ * (EINVAL) or missing (ENOENT, or ENOTDIR under a file). ".." steps back in
+ * the physical path, as the kernel does after a symlink.
  *
  * Refused: a symlink loop (ELOOP), any error other than "does not exist",
- * and a dangling symlink (lstat finds it, realpath cannot follow it):
- * whatever it points to may appear before the container starts.
+ * and a dangling symlink (the missing component is link text, not the
+ * path's own): whatever it points to may appear before the container starts.
  */
 static int
 resolve_existing(const char *path, char *out, size_t outlen, char *err, size_t errlen)
 {
-	unsigned short ends[PATH_MAX / 2 + 2];
-	char real[PATH_MAX], next[PATH_MAX], joined[2 * PATH_MAX + 2];
-	size_t n = strlen(path), k = 0, i, lo, hi, mid;
-	struct stat st;
-	int e;
+	struct walk w;
+	char target[PATH_MAX + 1], joined[2 * PATH_MAX + 2];
+	size_t n, start;
+	ssize_t got;
+	int e = 0;
 
-	/* ends[i] = length of the prefix holding the first i components */
-	ends[k++] = 0;
-	for (i = 1; i <= n; i++)
-		if ((i == n || path[i] == '/') && path[i - 1] != '/')
-			ends[k++] = (unsigned short)i;
-
-	if (realpath_prefix(path, ends[k - 1], real)) {
-		lo = k - 1;
-	} else {
-		/* ends[lo] resolves, ends[hi] does not; REAL holds ends[lo]'s
-		 * realpath once one is known (each costs a readlink per component) */
-		bool have_real = false;
-
-		lo = 0;
-		hi = k - 1;
-		while (hi - lo > 1) {
-			mid = lo + (hi - lo) / 2;
-			if (realpath_prefix(path, ends[mid], next)) {
-				lo = mid;
-				memcpy(real, next, strlen(next) + 1);
-				have_real = true;
-			} else {
-				hi = mid;
+	w.real_len = 0;
+	w.real[0] = '\0';
+	w.len = strlen(path);
+	memcpy(w.pending, path, w.len + 1);
+	w.pos = w.link_text = 0;
+	w.links = 0;
+	for (;;) {
+		while (w.pending[w.pos] == '/')
+			w.pos++;
+		start = w.pos;
+		n = strcspn(w.pending + start, "/");
+		if (n == 0)
+			break;		/* all of it exists */
+		w.pos = start + n;
+		if (n == 1 && w.pending[start] == '.')
+			continue;
+		if (n == 2 && w.pending[start] == '.' && w.pending[start + 1] == '.') {
+			while (w.real_len > 0 && w.real[--w.real_len] != '/')
+				;
+			w.real[w.real_len] = '\0';
+			continue;
+		}
+		if (w.real_len + 1 + n >= sizeof(w.real)) {
+			e = ENAMETOOLONG;
+			break;
+		}
+		w.real[w.real_len] = '/';
+		memcpy(w.real + w.real_len + 1, w.pending + start, n);
+		w.real[w.real_len + 1 + n] = '\0';
+		got = readlink(w.real, target, PATH_MAX);
+		if (got >= PATH_MAX) {
+			e = ENAMETOOLONG;
+			break;
+		}
+		if (got > 0) {
+			target[got] = '\0';
+			if ((e = walk_follow(&w, target, (size_t)got)) != 0)
+				break;
+			continue;
+		}
+		if (got < 0 && errno == EINVAL) {
+			w.real_len += 1 + n;	/* there, and not a symlink */
+			continue;
+		}
+		e = got == 0 ? EINVAL : errno;	/* an empty link cannot be made */
+		w.real[w.real_len] = '\0';
+		if (e == ENOENT || e == ENOTDIR) {
+			if (start < w.link_text) {
+				errorf(err, errlen, "host path goes through a dangling symlink");
+				return -1;
 			}
+			w.pos = start;	/* the missing rest, appended as written */
+			e = 0;
 		}
-		if (!have_real && !realpath_prefix(path, ends[lo], real)) {
-			errorf(err, errlen, "cannot resolve host path: %s", strerror(errno));
-			return -1;
-		}
-		if (realpath_prefix(path, ends[hi], next)) {
-			errorf(err, errlen, "host path changed while being resolved");
-			return -1;
-		}
-		e = errno;
-		if (e == ELOOP) {
-			errorf(err, errlen, "host path has a symlink loop");
-			return -1;
-		}
-		if (e != ENOENT && e != ENOTDIR) {
-			errorf(err, errlen, "cannot resolve host path: %s", strerror(e));
-			return -1;
-		}
-		memcpy(next, path, ends[hi]);
-		next[ends[hi]] = '\0';
-		if (lstat(next, &st) == 0) {
-			errorf(err, errlen, "host path goes through a dangling symlink");
-			return -1;
-		}
+		break;
 	}
-	snprintf(joined, sizeof(joined), "%s/%s", real, path + ends[lo]);
+	if (e == ELOOP) {
+		errorf(err, errlen, "host path has a symlink loop");
+		return -1;
+	}
+	if (e != 0) {
+		errorf(err, errlen, "cannot resolve host path: %s", strerror(e));
+		return -1;
+	}
+	snprintf(joined, sizeof(joined), "%s/%s", w.real, w.pending + w.pos);
 	if (strlen(joined) >= PATH_MAX || clean(joined, out, outlen) != 0) {
 		errorf(err, errlen, "resolved host path is too long");
 		return -1;

@@ -230,6 +230,9 @@ static void tree_mkdir(const struct tree *t, const char *rel)
  * loop1 <-> loop2  a loop
  * self -> self
  * dangling -> nowhere
+ * half -> real/missing       link text whose last component is missing
+ * viafile -> file/x          link text through a regular file
+ * twice -> chain/inner/..    link text with a ".." after symlinks
  * file             a regular file
  */
 static int tree_setup(void **state)
@@ -256,6 +259,9 @@ static int tree_setup(void **state)
 	tree_link(t, "loop1", "loop2");
 	tree_link(t, "self", "self");
 	tree_link(t, "nowhere", "dangling");
+	tree_link(t, "real/missing", "half");
+	tree_link(t, "file/x", "viafile");
+	tree_link(t, "chain/inner/..", "twice");
 	tree_path(t, p, "file");
 	fp = fopen(p, "w");
 	assert_non_null(fp);
@@ -267,7 +273,8 @@ static int tree_setup(void **state)
 static int tree_teardown(void **state)
 {
 	static const char *const names[] = {
-		"rel", "abs", "deep", "chain", "loop1", "loop2", "self", "dangling", "file",
+		"rel", "abs", "deep", "chain", "loop1", "loop2", "self", "dangling", "half",
+		"viafile", "twice", "file",
 		"real/inner", "real",
 	};
 	struct tree *t = *state;
@@ -429,6 +436,46 @@ static void test_resolve_symlinks_refused(void **state)
 	expect_unresolved(in, "..");
 	tree_path(t, in, "deep/../file");
 	expect_unresolved(in, "..");
+}
+
+/* Where realpath(3) succeeds, the walk reads the same path; where the link
+ * text itself leads nowhere, it refuses; where the path's own tail is
+ * missing after a link, it appends it. */
+static void test_resolve_walk_matches_realpath(void **state)
+{
+	static const char *const names[] = {
+		"real", "real/inner", "rel", "abs", "deep", "chain", "chain/inner",
+		"twice", "twice/inner", "chain/inner/..", "deep/..", "rel/./inner/",
+		"abs/inner/../inner", "file", "rel/../file", "twice/../file",
+	};
+	struct tree *t = *state;
+	char in[PATH_MAX], want[PATH_MAX], out[PATH_MAX], err[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		tree_path(t, in, names[i]);
+		assert_non_null(realpath(in, want));
+		if (strstr(names[i], "..") == NULL) {
+			expect_resolved(in, want);
+			continue;
+		}
+		/* with "..", the walk's physical reading is realpath's, and it is
+		 * refused only when path.Clean's lexical reading differs */
+		if (mount_resolve_host_path(in, out, sizeof(out), err, sizeof(err)) == 0)
+			assert_string_equal(out, want);
+		else
+			assert_non_null(strstr(err, ".."));
+	}
+	tree_path(t, in, "half");
+	expect_unresolved(in, "dangling");
+	tree_path(t, in, "half/x");
+	expect_unresolved(in, "dangling");
+	tree_path(t, in, "viafile");
+	expect_unresolved(in, "dangling");
+	/* twice -> chain/inner/.. is <t>/real: a missing tail of our own is fine */
+	snprintf(want, sizeof(want), "%s/real/new/dir", t->real);
+	tree_path(t, in, "twice/new/dir");
+	expect_resolved(in, want);
 }
 
 /* 2000 missing components resolve quickly (bisection, not a scan). */
@@ -876,6 +923,8 @@ int main(void)
 		cmocka_unit_test(test_resolve_refused),
 		cmocka_unit_test(test_resolve_var_run),
 		cmocka_unit_test_setup_teardown(test_resolve_symlinks, tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_walk_matches_realpath,
+						tree_setup, tree_teardown),
 		cmocka_unit_test_setup_teardown(test_resolve_symlinks_refused, tree_setup,
 						tree_teardown),
 		cmocka_unit_test(test_resolve_long_missing),
