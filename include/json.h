@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 
 /*
@@ -48,6 +49,18 @@ const cJSON *json_get_fold(const cJSON *obj, const char *name);
 /* Go's key folding: ASCII case, U+017F -> s, U+212A -> k, U+0130/U+0131 -> i.
  * Writes a NUL-terminated folded key into out; -1 if it does not fit. */
 int json_fold_key(const char *key, char *out, size_t outlen);
+
+/*
+ * json_key_hash - a hash of KEY's Go folding (json_fold_key's bytes): keys
+ * that fold alike hash alike. *ASCII_LEN is KEY's length when it is all
+ * ASCII (folding then keeps the length), SIZE_MAX otherwise. Not keyed:
+ * a match of hashes is a hint, never a verdict; json_key_equal decides.
+ */
+uint64_t json_key_hash(const char *key, size_t *ascii_len);
+
+/* Does KEY (its ASCII_LEN from json_key_hash) fold to FOLDED, an already
+ * folded key of FOLDED_LEN bytes? */
+bool json_key_equal(const char *key, size_t ascii_len, const char *folded, size_t folded_len);
 
 /* An integer field: a number that is integral and within int64. */
 int json_int64(const cJSON *item, long long *out) __attribute__((warn_unused_result));

@@ -22,6 +22,9 @@
  *   - embedded structs are flattened as Go flattens them: container
  *     Config fields are top level, Resources fields sit in HostConfig.
  */
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -572,67 +575,106 @@ static bool type_ok(const cJSON *v, enum jtype t)
 	return false;
 }
 
-/* The field of sorted table TAB whose key is the folded KEY, or NULL. */
-static const struct field *find_folded(const struct field *tab, size_t n, const char *key)
+/*
+ * A field table with an index by key hash, built once for every table
+ * (tables_index): a key of the body is hashed once (json_key_hash, eight
+ * bytes at a time), found in one or two probes, and compared with the one
+ * field it may be. This runs for every key of every object we read.
+ */
+#define FIELDS_MAX 64		/* scan's slots are bits of an unsigned long */
+#define INDEX_SLOTS 128		/* at most half full */
+
+struct field_table {
+	const struct field *fields;
+	size_t n;
+	uint64_t hash[FIELDS_MAX];		/* of fields[i].key */
+	unsigned char len[FIELDS_MAX];		/* strlen(fields[i].key) */
+	unsigned char index[INDEX_SLOTS];	/* i + 1 by hash slot; 0: empty */
+};
+
+static size_t index_slot(uint64_t h)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int cmp = strcmp(key, tab[mid].key);
-
-		if (cmp == 0)
-			return &tab[mid];
-		if (cmp < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return (size_t)(h >> 57);	/* the hash's top 7 bits */
 }
 
-/*
- * The field of sorted table TAB that JSON key KEY names under Go's folding,
- * or NULL. This runs for every key of every object we read, so ASCII is
- * folded during the comparison itself, which stops at the first difference;
- * at the first non-ASCII byte (U+017F and U+212A fold onto ASCII) the whole
- * key is folded by json_fold_key instead. A comparison that stops before
- * that byte has compared identical ASCII prefixes, so orders as the folded
- * key would.
- */
-static const struct field *field_find(const struct field *tab, size_t n, const char *key)
+#define TABLE(f) { .fields = f, .n = NFIELDS(f) }
+static struct field_table create_table = TABLE(create_fields);
+static struct field_table hostconfig_table = TABLE(hostconfig_fields);
+static struct field_table logconfig_table = TABLE(logconfig_fields);
+static struct field_table mount_table = TABLE(mount_fields);
+static struct field_table bindoptions_table = TABLE(bindoptions_fields);
+static struct field_table volumeoptions_table = TABLE(volumeoptions_fields);
+static struct field_table driverconfig_table = TABLE(driverconfig_fields);
+static struct field_table device_table = TABLE(device_fields);
+static struct field_table binding_table = TABLE(binding_fields);
+static struct field_table networkingconfig_table = TABLE(networkingconfig_fields);
+static struct field_table endpoint_table = TABLE(endpoint_fields);
+static struct field_table attachment_table = TABLE(attachment_fields);
+static struct field_table exec_table = TABLE(exec_fields);
+static struct field_table update_table = TABLE(update_fields);
+static struct field_table service_table = TABLE(service_fields);
+static struct field_table task_table = TABLE(task_fields);
+static struct field_table cspec_table = TABLE(cspec_fields);
+static struct field_table privileges_table = TABLE(privileges_fields);
+static struct field_table seccomp_table = TABLE(seccomp_fields);
+static struct field_table apparmor_table = TABLE(apparmor_fields);
+static struct field_table selinux_table = TABLE(selinux_fields);
+static struct field_table requirements_table = TABLE(requirements_fields);
+static struct field_table limit_table = TABLE(limit_fields);
+static struct field_table logdriver_table = TABLE(logdriver_fields);
+static struct field_table endpointspec_table = TABLE(endpointspec_fields);
+static struct field_table portconfig_table = TABLE(portconfig_fields);
+static struct field_table volume_table = TABLE(volume_fields);
+static struct field_table network_table = TABLE(network_fields);
+static struct field_table connect_table = TABLE(connect_fields);
+#undef TABLE
+
+static struct field_table *const all_tables[] = {
+	&create_table, &hostconfig_table, &logconfig_table, &mount_table, &bindoptions_table,
+	&volumeoptions_table, &driverconfig_table, &device_table, &binding_table,
+	&networkingconfig_table, &endpoint_table, &attachment_table, &exec_table, &update_table,
+	&service_table, &task_table, &cspec_table, &privileges_table, &seccomp_table,
+	&apparmor_table, &selinux_table, &requirements_table, &limit_table, &logdriver_table,
+	&endpointspec_table, &portconfig_table, &volume_table, &network_table, &connect_table,
+};
+
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+static bool tables_indexed;	/* every table fits and was indexed */
+
+/* Hash every field's key into its table's index; once per process. The
+ * tables are read-only from then on. */
+static void tables_index(void)
 {
-	size_t lo = 0, hi = n;
-	char folded[KEY_MAX];
+	size_t t, i, j, len;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const unsigned char *k = (const unsigned char *)key;
-		const unsigned char *t = (const unsigned char *)tab[mid].key;
-		int cmp;
+	for (t = 0; t < NFIELDS(all_tables); t++) {
+		struct field_table *ft = all_tables[t];
 
-		for (;; k++, t++) {
-			unsigned c = *k;
-
-			if (c >= 0x80) {
-				/* a folded key that does not fit is no field name */
-				if (json_fold_key(key, folded, sizeof(folded)) != 0)
-					return NULL;
-				return find_folded(tab, n, folded);
-			}
-			if (c - 'A' < 26u)
-				c += 'a' - 'A';
-			if (c != *t || c == 0) {
-				cmp = (int)c - (int)*t;
-				break;
-			}
+		if (ft->n > FIELDS_MAX)
+			return;
+		for (i = 0; i < ft->n; i++) {
+			ft->hash[i] = json_key_hash(ft->fields[i].key, &len);
+			if (len == SIZE_MAX || len > UCHAR_MAX)
+				return;		/* field keys are short ASCII */
+			ft->len[i] = (unsigned char)len;
+			for (j = index_slot(ft->hash[i]); ft->index[j]; j = (j + 1) % INDEX_SLOTS)
+				;
+			ft->index[j] = (unsigned char)(i + 1);
 		}
-		if (cmp == 0)
-			return &tab[mid];
-		if (cmp < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+	}
+	tables_indexed = true;
+}
+
+/* The field of T that JSON key KEY names under Go's folding, or NULL. */
+static const struct field *field_find(const struct field_table *t, const char *key)
+{
+	size_t ascii_len, j, i;
+	uint64_t h = json_key_hash(key, &ascii_len);
+
+	for (j = index_slot(h); t->index[j]; j = (j + 1) % INDEX_SLOTS) {
+		i = t->index[j] - 1u;
+		if (t->hash[i] == h && json_key_equal(key, ascii_len, t->fields[i].key, t->len[i]))
+			return &t->fields[i];
 	}
 	return NULL;
 }
@@ -644,16 +686,16 @@ static const struct field *field_find(const struct field *tab, size_t n, const c
  * Go ignores them; null leaves the slot NULL. json_parse_strict guarantees
  * no two keys of OBJ fold alike, so each slot is written at most once.
  */
-static int scan(const cJSON *obj, const struct field *tab, size_t n, const cJSON **slots,
+static int scan(const cJSON *obj, const struct field_table *t, const cJSON **slots,
 		const struct where *w, char *err, size_t errlen)
 {
 	const cJSON *it;
 
-	memset(slots, 0, n * sizeof(*slots));
+	memset(slots, 0, t->n * sizeof(*slots));
 	if (obj == NULL)
 		return 0;
 	for (it = obj->child; it; it = it->next) {
-		const struct field *fl = field_find(tab, n, it->string);
+		const struct field *fl = field_find(t, it->string);
 
 		if (fl == NULL || cJSON_IsNull(it))
 			continue;
@@ -731,7 +773,7 @@ static int decode_mounts(struct facts *f, const cJSON *arr, const char *path, ch
 		char sub[128];
 
 		if (item_object(it, &w, err, errlen) != 0 ||
-		    scan(cJSON_IsObject(it) ? it : NULL, mount_fields, NFIELDS(mount_fields), m, &w,
+		    scan(cJSON_IsObject(it) ? it : NULL, &mount_table, m, &w,
 			 err, errlen) != 0)
 			return -1;
 		fm->type = str(m[MT_TYPE]);
@@ -740,7 +782,7 @@ static int decode_mounts(struct facts *f, const cJSON *arr, const char *path, ch
 		/* nested messages name the full path, built only when there is one */
 		if (m[MT_BINDOPTIONS] != NULL) {
 			snprintf(sub, sizeof(sub), "%s[%ld].BindOptions", path, i);
-			if (scan(m[MT_BINDOPTIONS], bindoptions_fields, NFIELDS(bindoptions_fields), bo,
+			if (scan(m[MT_BINDOPTIONS], &bindoptions_table, bo,
 				 &(struct where){ sub, -1, NULL }, err, errlen) != 0)
 				return -1;
 			fm->propagation = str(bo[BO_PROPAGATION]);
@@ -748,11 +790,11 @@ static int decode_mounts(struct facts *f, const cJSON *arr, const char *path, ch
 		if (m[MT_VOLUMEOPTIONS] == NULL)
 			continue;
 		snprintf(sub, sizeof(sub), "%s[%ld].VolumeOptions", path, i);
-		if (scan(m[MT_VOLUMEOPTIONS], volumeoptions_fields, NFIELDS(volumeoptions_fields), vo,
+		if (scan(m[MT_VOLUMEOPTIONS], &volumeoptions_table, vo,
 			 &(struct where){ sub, -1, NULL }, err, errlen) != 0)
 			return -1;
 		snprintf(sub, sizeof(sub), "%s[%ld].VolumeOptions.DriverConfig", path, i);
-		if (scan(vo[VO_DRIVERCONFIG], driverconfig_fields, NFIELDS(driverconfig_fields), dc,
+		if (scan(vo[VO_DRIVERCONFIG], &driverconfig_table, dc,
 			 &(struct where){ sub, -1, NULL }, err, errlen) != 0)
 			return -1;
 		fm->driver_config = vo[VO_DRIVERCONFIG] != NULL;
@@ -775,7 +817,7 @@ static int decode_devices(struct facts *f, const cJSON *arr, char *err, size_t e
 		struct where w = { "HostConfig.Devices", i, NULL };
 
 		if (item_object(it, &w, err, errlen) != 0 ||
-		    scan(cJSON_IsObject(it) ? it : NULL, device_fields, NFIELDS(device_fields), dv, &w,
+		    scan(cJSON_IsObject(it) ? it : NULL, &device_table, dv, &w,
 			 err, errlen) != 0)
 			return -1;
 		f->devices[f->ndevices++] = dv[DV_PATHONHOST] ? dv[DV_PATHONHOST]->valuestring : "";
@@ -813,7 +855,7 @@ static int decode_bindings(struct facts *f, const cJSON *map, char *err, size_t 
 			struct where w = { "HostConfig.PortBindings", -1, port->string };
 
 			if (item_object(it, &w, err, errlen) != 0 ||
-			    scan(cJSON_IsObject(it) ? it : NULL, binding_fields, NFIELDS(binding_fields),
+			    scan(cJSON_IsObject(it) ? it : NULL, &binding_table,
 				 pb, &w, err, errlen) != 0)
 				return -1;
 			f->bindings[f->nbindings++] = (struct fact_binding){
@@ -839,7 +881,7 @@ static int decode_endpoints(struct facts *f, const cJSON *map, char *err, size_t
 		struct where w = { "NetworkingConfig.EndpointsConfig", -1, it->string };
 
 		if (item_object(it, &w, err, errlen) != 0 ||
-		    scan(cJSON_IsObject(it) ? it : NULL, endpoint_fields, NFIELDS(endpoint_fields), ep,
+		    scan(cJSON_IsObject(it) ? it : NULL, &endpoint_table, ep,
 			 &w, err, errlen) != 0)
 			return -1;
 		f->nets[f->nnets++] = (struct fact_net){ it->string, 0, false, ep[EP_DRIVEROPTS] };
@@ -852,12 +894,12 @@ static int decode_container(struct facts *f, const cJSON *root, char *err, size_
 	const cJSON *cr[CR_N], *hc[HC_N], *lc[LC_N], *nc[NC_N];
 	const struct where host = { "HostConfig", -1, NULL };
 
-	if (scan(root, create_fields, NFIELDS(create_fields), cr, &top, err, errlen) != 0 ||
-	    scan(cr[CR_HOSTCONFIG], hostconfig_fields, NFIELDS(hostconfig_fields), hc, &host,
+	if (scan(root, &create_table, cr, &top, err, errlen) != 0 ||
+	    scan(cr[CR_HOSTCONFIG], &hostconfig_table, hc, &host,
 		 err, errlen) != 0 ||
-	    scan(hc[HC_LOGCONFIG], logconfig_fields, NFIELDS(logconfig_fields), lc,
+	    scan(hc[HC_LOGCONFIG], &logconfig_table, lc,
 		 &(struct where){ "HostConfig.LogConfig", -1, NULL }, err, errlen) != 0 ||
-	    scan(cr[CR_NETWORKINGCONFIG], networkingconfig_fields, NFIELDS(networkingconfig_fields),
+	    scan(cr[CR_NETWORKINGCONFIG], &networkingconfig_table,
 		 nc, &(struct where){ "NetworkingConfig", -1, NULL }, err, errlen) != 0)
 		return -1;
 
@@ -906,7 +948,7 @@ static int decode_exec(struct facts *f, const cJSON *root, char *err, size_t err
 {
 	const cJSON *ex[EX_N];
 
-	if (scan(root, exec_fields, NFIELDS(exec_fields), ex, &top, err, errlen) != 0)
+	if (scan(root, &exec_table, ex, &top, err, errlen) != 0)
 		return -1;
 	f->privileged = boolean(ex[EX_PRIVILEGED]);
 	f->user = str(ex[EX_USER]);
@@ -917,7 +959,7 @@ static int decode_update(struct facts *f, const cJSON *root, char *err, size_t e
 {
 	const cJSON *up[UP_N];
 
-	if (scan(root, update_fields, NFIELDS(update_fields), up, &top, err, errlen) != 0)
+	if (scan(root, &update_table, up, &top, err, errlen) != 0)
 		return -1;
 	f->memory = integer(up[UP_MEMORY]);
 	f->nano_cpus = integer(up[UP_NANOCPUS]);
@@ -939,7 +981,7 @@ static int decode_attachments(struct facts *f, const cJSON *arr, bool legacy, ch
 		struct where w = { legacy ? "Networks" : "TaskTemplate.Networks", i, NULL };
 
 		if (item_object(it, &w, err, errlen) != 0 ||
-		    scan(cJSON_IsObject(it) ? it : NULL, attachment_fields, NFIELDS(attachment_fields),
+		    scan(cJSON_IsObject(it) ? it : NULL, &attachment_table,
 			 ep, &w, err, errlen) != 0)
 			return -1;
 		f->nets[f->nnets++] = (struct fact_net){
@@ -964,7 +1006,7 @@ static int decode_ports(struct facts *f, const cJSON *arr, char *err, size_t err
 		struct fact_int pub, tgt;
 
 		if (item_object(it, &w, err, errlen) != 0 ||
-		    scan(cJSON_IsObject(it) ? it : NULL, portconfig_fields, NFIELDS(portconfig_fields),
+		    scan(cJSON_IsObject(it) ? it : NULL, &portconfig_table,
 			 pc, &w, err, errlen) != 0)
 			return -1;
 		pub = integer(pc[PC_PUBLISHEDPORT]);
@@ -987,28 +1029,28 @@ static int decode_service(struct facts *f, const cJSON *root, char *err, size_t 
 	const struct where cspec = { "TaskTemplate.ContainerSpec", -1, NULL };
 	const struct where priv = { "TaskTemplate.ContainerSpec.Privileges", -1, NULL };
 
-	if (scan(root, service_fields, NFIELDS(service_fields), sv, &top, err, errlen) != 0 ||
-	    scan(sv[SV_TASKTEMPLATE], task_fields, NFIELDS(task_fields), tt, &task, err, errlen) != 0 ||
-	    scan(tt[TT_CONTAINERSPEC], cspec_fields, NFIELDS(cspec_fields), cs, &cspec, err,
+	if (scan(root, &service_table, sv, &top, err, errlen) != 0 ||
+	    scan(sv[SV_TASKTEMPLATE], &task_table, tt, &task, err, errlen) != 0 ||
+	    scan(tt[TT_CONTAINERSPEC], &cspec_table, cs, &cspec, err,
 		 errlen) != 0 ||
-	    scan(cs[CS_PRIVILEGES], privileges_fields, NFIELDS(privileges_fields), pv, &priv, err,
+	    scan(cs[CS_PRIVILEGES], &privileges_table, pv, &priv, err,
 		 errlen) != 0 ||
-	    scan(pv[PV_SECCOMP], seccomp_fields, NFIELDS(seccomp_fields), sc,
+	    scan(pv[PV_SECCOMP], &seccomp_table, sc,
 		 &(struct where){ "TaskTemplate.ContainerSpec.Privileges.Seccomp", -1, NULL }, err,
 		 errlen) != 0 ||
-	    scan(pv[PV_APPARMOR], apparmor_fields, NFIELDS(apparmor_fields), aa,
+	    scan(pv[PV_APPARMOR], &apparmor_table, aa,
 		 &(struct where){ "TaskTemplate.ContainerSpec.Privileges.AppArmor", -1, NULL }, err,
 		 errlen) != 0 ||
-	    scan(pv[PV_SELINUXCONTEXT], selinux_fields, NFIELDS(selinux_fields), se,
+	    scan(pv[PV_SELINUXCONTEXT], &selinux_table, se,
 		 &(struct where){ "TaskTemplate.ContainerSpec.Privileges.SELinuxContext", -1, NULL },
 		 err, errlen) != 0 ||
-	    scan(tt[TT_RESOURCES], requirements_fields, NFIELDS(requirements_fields), rr,
+	    scan(tt[TT_RESOURCES], &requirements_table, rr,
 		 &(struct where){ "TaskTemplate.Resources", -1, NULL }, err, errlen) != 0 ||
-	    scan(rr[RR_LIMITS], limit_fields, NFIELDS(limit_fields), lm,
+	    scan(rr[RR_LIMITS], &limit_table, lm,
 		 &(struct where){ "TaskTemplate.Resources.Limits", -1, NULL }, err, errlen) != 0 ||
-	    scan(tt[TT_LOGDRIVER], logdriver_fields, NFIELDS(logdriver_fields), ld,
+	    scan(tt[TT_LOGDRIVER], &logdriver_table, ld,
 		 &(struct where){ "TaskTemplate.LogDriver", -1, NULL }, err, errlen) != 0 ||
-	    scan(sv[SV_ENDPOINTSPEC], endpointspec_fields, NFIELDS(endpointspec_fields), es,
+	    scan(sv[SV_ENDPOINTSPEC], &endpointspec_table, es,
 		 &(struct where){ "EndpointSpec", -1, NULL }, err, errlen) != 0)
 		return -1;
 
@@ -1049,7 +1091,7 @@ static int decode_volume(struct facts *f, const cJSON *root, char *err, size_t e
 {
 	const cJSON *vc[VC_N];
 
-	if (scan(root, volume_fields, NFIELDS(volume_fields), vc, &top, err, errlen) != 0)
+	if (scan(root, &volume_table, vc, &top, err, errlen) != 0)
 		return -1;
 	f->name = str(vc[VC_NAME]);
 	f->driver = str(vc[VC_DRIVER]);
@@ -1061,7 +1103,7 @@ static int decode_network(struct facts *f, const cJSON *root, char *err, size_t 
 {
 	const cJSON *nw[NW_N];
 
-	if (scan(root, network_fields, NFIELDS(network_fields), nw, &top, err, errlen) != 0)
+	if (scan(root, &network_table, nw, &top, err, errlen) != 0)
 		return -1;
 	f->name = str(nw[NW_NAME]);
 	f->driver = str(nw[NW_DRIVER]);
@@ -1076,8 +1118,8 @@ static int decode_connect(struct facts *f, const cJSON *root, const struct reque
 	const cJSON *cn[CN_N], *ep[EP_N];
 	char *name;
 
-	if (scan(root, connect_fields, NFIELDS(connect_fields), cn, &top, err, errlen) != 0 ||
-	    scan(cn[CN_ENDPOINTCONFIG], endpoint_fields, NFIELDS(endpoint_fields), ep,
+	if (scan(root, &connect_table, cn, &top, err, errlen) != 0 ||
+	    scan(cn[CN_ENDPOINTCONFIG], &endpoint_table, ep,
 		 &(struct where){ "EndpointConfig", -1, NULL }, err, errlen) != 0)
 		return -1;
 	if ((f->nets = alloc(1, sizeof(*f->nets), err, errlen)) == NULL)
@@ -1141,6 +1183,11 @@ int body_facts(const struct request *rq, struct facts *f, char *err, size_t errl
 	/* Plugin privileges and settings are arrays; nothing else is read. */
 	if (f->kind == BODY_OPAQUE)
 		return 0;
+	pthread_once(&tables_once, tables_index);
+	if (!tables_indexed) {
+		snprintf(err, errlen, "internal error: the body's field tables are invalid");
+		return -1;
+	}
 	/* Go decodes null into a struct as "nothing set" */
 	obj = cJSON_IsNull(f->root) ? NULL : f->root;
 	if (obj != NULL && !cJSON_IsObject(obj)) {
@@ -1185,39 +1232,28 @@ void facts_free(struct facts *f)
 
 bool body_tables_ok(void)
 {
-	static const struct {
-		const struct field *tab;
-		size_t n;
-	} tables[] = {
-#define T(t) { t, NFIELDS(t) }
-		T(create_fields), T(hostconfig_fields), T(logconfig_fields), T(mount_fields),
-		T(bindoptions_fields),
-		T(volumeoptions_fields), T(driverconfig_fields), T(device_fields),
-		T(binding_fields), T(networkingconfig_fields), T(endpoint_fields),
-		T(attachment_fields), T(exec_fields), T(update_fields), T(service_fields),
-		T(task_fields), T(cspec_fields), T(privileges_fields), T(seccomp_fields),
-		T(apparmor_fields), T(selinux_fields), T(requirements_fields), T(limit_fields),
-		T(logdriver_fields), T(endpointspec_fields), T(portconfig_fields),
-		T(volume_fields), T(network_fields), T(connect_fields),
-#undef T
-	};
 	size_t t, i;
 
-	for (t = 0; t < NFIELDS(tables); t++) {
+	pthread_once(&tables_once, tables_index);
+	if (!tables_indexed)
+		return false;
+	for (t = 0; t < NFIELDS(all_tables); t++) {
+		const struct field_table *ft = all_tables[t];
 		unsigned long seen = 0;
 
-		for (i = 0; i < tables[t].n; i++) {
-			const struct field *fl = &tables[t].tab[i];
+		for (i = 0; i < ft->n; i++) {
+			const struct field *fl = &ft->fields[i];
 			char folded[KEY_MAX];
 
-			/* sorted for bsearch, and each key is its own Go folding */
-			if (i > 0 && strcmp(tables[t].tab[i - 1].key, fl->key) >= 0)
+			/* sorted, so no key twice, and each key is its own Go folding,
+			 * which its name's lookup finds */
+			if (i > 0 && strcmp(ft->fields[i - 1].key, fl->key) >= 0)
 				return false;
 			if (json_fold_key(fl->name, folded, sizeof(folded)) != 0 ||
-			    strcmp(folded, fl->key) != 0)
+			    strcmp(folded, fl->key) != 0 || field_find(ft, fl->name) != fl)
 				return false;
 			/* slots are 0..n-1, once each: scan clears exactly n */
-			if (fl->slot >= tables[t].n || (seen & (1UL << fl->slot)))
+			if (fl->slot >= ft->n || (seen & (1UL << fl->slot)))
 				return false;
 			seen |= 1UL << fl->slot;
 		}

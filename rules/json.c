@@ -346,24 +346,148 @@ struct folded_key {
 	const char *key;
 };
 
-/* FNV-1a over the folded bytes of KEY. */
-static uint64_t fold_hash(const char *key)
+/*
+ * Keys are hashed as the words of their folded bytes, eight at a time: a
+ * Docker key is ASCII, and eight ASCII bytes fold at once (fold8). A key
+ * with a non-ASCII byte is folded byte by byte (next_folded) into the same
+ * words, so both paths give one hash for one folded text.
+ */
+#define HIGH_BITS 0x8080808080808080ull
+
+/* 'A'..'Z' to 'a'..'z' in each byte of W, whose bytes are all ASCII: a byte
+ * plus 0x3f reaches 0x80 from 'A' on, plus 0x25 from past 'Z' on, and no
+ * ASCII byte carries into the next. */
+static inline uint64_t fold8(uint64_t w)
+{
+	uint64_t upper = (w + 0x3f3f3f3f3f3f3f3full) & ~(w + 0x2525252525252525ull) & HIGH_BITS;
+
+	return w | upper >> 2;
+}
+
+/* Eight bytes at P as a little-endian word, whatever the host's order, so
+ * that a word means the same bytes to every path that builds one. */
+static inline uint64_t load8(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+static inline uint64_t load4(const char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, 4);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap32(w);
+#endif
+	return w;
+}
+
+/* The N bytes at P (0 < N < 8) as a little-endian word, zero-padded, read
+ * without a byte past P + N: two overlapping loads (or three bytes) whose
+ * overlap holds the same bytes in the same places. */
+static inline uint64_t load_tail(const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	if (n >= 4)
+		return load4(p) | load4(p + n - 4) << 8 * (n - 4);
+	return (uint64_t)u[0] | (uint64_t)u[n / 2] << 8 * (n / 2) |
+	       (uint64_t)u[n - 1] << 8 * (n - 1);
+}
+
+/* Bytes S[I..N) (1 to 7 of them) of a string of N bytes, as load_tail
+ * reads them; past eight bytes, one load that ends at the string's end. */
+static inline uint64_t tail_word(const char *s, size_t i, size_t n)
+{
+	if (n >= 8)
+		return load8(s + n - 8) >> 8 * (8 - (n - i));
+	return load_tail(s + i, n - i);
+}
+
+static inline uint64_t mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+	return h ^ h >> 29;
+}
+
+static uint64_t hash_end(uint64_t h, size_t len)
+{
+	return mix(h, len) * 0xBF58476D1CE4E5B9ull;
+}
+
+/* KEY has a non-ASCII byte: fold it byte by byte into the same words. */
+static uint64_t fold_hash_slow(const char *key)
 {
 	const unsigned char *p = (const unsigned char *)key;
-	uint64_t h = 1469598103934665603ull;
-	unsigned char c;
+	unsigned char b[8];
+	uint64_t h = 0;
+	size_t fill = 0, total = 0;
 
-	while ((c = *p) != 0) {
-		/* ASCII, nearly every key byte, folds without next_folded's tests */
-		if (c < 0x80) {
-			c = (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-			p++;
-		} else {
-			c = next_folded(&p);
+	while (*p) {
+		b[fill++] = next_folded(&p);
+		total++;
+		if (fill == 8) {
+			h = mix(h, load8((const char *)b));
+			fill = 0;
 		}
-		h = (h ^ c) * 1099511628211ull;
 	}
-	return h;
+	if (fill) {
+		memset(b + fill, 0, 8 - fill);
+		h = mix(h, load8((const char *)b));
+	}
+	return hash_end(h, total);
+}
+
+uint64_t json_key_hash(const char *key, size_t *ascii_len)
+{
+	size_t n = strlen(key), i;
+	uint64_t h = 0, w;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		w = load8(key + i);
+		if (w & HIGH_BITS)
+			goto slow;
+		h = mix(h, fold8(w));
+	}
+	if (i < n) {
+		w = tail_word(key, i, n);
+		if (w & HIGH_BITS)
+			goto slow;
+		h = mix(h, fold8(w));
+	}
+	*ascii_len = n;
+	return hash_end(h, n);
+slow:
+	*ascii_len = SIZE_MAX;
+	return fold_hash_slow(key);
+}
+
+bool json_key_equal(const char *key, size_t ascii_len, const char *folded, size_t folded_len)
+{
+	size_t i;
+
+	if (ascii_len == SIZE_MAX)
+		return fold_cmp(key, folded) == 0;
+	if (ascii_len != folded_len)
+		return false;	/* ASCII folds byte for byte: lengths must agree */
+	for (i = 0; i + 8 <= folded_len; i += 8)
+		if (fold8(load8(key + i)) != load8(folded + i))
+			return false;
+	return i == folded_len ||
+	       fold8(tail_word(key, i, folded_len)) == tail_word(folded, i, folded_len);
+}
+
+static uint64_t fold_hash(const char *key)
+{
+	size_t ascii_len;
+
+	return json_key_hash(key, &ascii_len);
 }
 
 static int folded_key_cmp(const void *a, const void *b)

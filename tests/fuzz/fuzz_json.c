@@ -3,7 +3,8 @@
  * Invariants: every object in an accepted tree has keys distinct under Go's
  * folding, so a folded lookup of each key finds that very member; the
  * one-pass reader accepts only what json_parse_strict accepts, and builds
- * the very same tree. */
+ * the very same tree; the word-at-a-time key hash and comparison agree with
+ * json_fold_key, the byte-at-a-time folding they stand in for. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,13 +13,36 @@
 #include "base64.h"
 #include "json.h"
 
+/* KEY against OTHER, an earlier key of the same object (or NULL): a key
+ * hashes as its folding does and equals it; two keys of one object (distinct
+ * under folding) are never equal. */
+static void check_key(const char *key, const char *other)
+{
+	char folded[256], folded_other[256];
+	size_t alen, flen;
+	uint64_t h = json_key_hash(key, &alen);
+
+	if (json_fold_key(key, folded, sizeof(folded)) != 0)
+		return;
+	if (json_key_hash(folded, &flen) != h || !json_key_equal(key, alen, folded, strlen(folded)))
+		abort();
+	if (alen != SIZE_MAX && (flen != alen || alen != strlen(folded)))
+		abort();	/* all ASCII: folding keeps the length */
+	if (other && json_fold_key(other, folded_other, sizeof(folded_other)) == 0 &&
+	    json_key_equal(key, alen, folded_other, strlen(folded_other)))
+		abort();
+}
+
 static void walk(const cJSON *item)
 {
 	const cJSON *it;
 
 	for (it = item->child; it; it = it->next) {
-		if (cJSON_IsObject(item) && json_get_fold(item, it->string) != it)
-			abort();
+		if (cJSON_IsObject(item)) {
+			if (json_get_fold(item, it->string) != it)
+				abort();
+			check_key(it->string, it == item->child ? NULL : it->prev->string);
+		}
 		walk(it);
 	}
 }

@@ -317,6 +317,64 @@ static void test_fold_key(void **state)
 	assert_int_equal(json_fold_key("toolongforthebuffer", out, 8), -1);
 }
 
+/* Keys that Go folds alike hash alike and are equal, whichever path the hash
+ * takes (eight ASCII bytes at a time, or byte by byte past a non-ASCII one),
+ * at every length around the word size; keys that fold apart are not equal. */
+static void test_key_hash(void **state)
+{
+	static const char *const pairs[][2] = {
+		{ "", "" }, { "a", "A" }, { "binds", "Bind\xc5\xbf" }, { "networkmode", "Networ\xe2\x84\xaaMode" },
+		{ "privileged", "Priv\xc4\xb1leged" }, { "privileged", "PR\xc4\xb0VILEGED" },
+		{ "readonlyrootfs", "ReadonlyRootfs" }, { "seccompprofile", "Seccomp\xe1\xb9\xa0rofile" },
+		{ "abcdefgh", "ABCDEFGH" }, { "abcdefghi", "ABCDEFGH\xc4\xb0" },
+		{ "abcdefghijklmnopq", "ABCDEFGHIJKLMNOPQ" }, { "k", "\xe2\x84\xaa" },
+		{ "[\\]^_`@{", "[\\]^_`@{" },
+	};
+	size_t i, la, lb, lf;
+	uint64_t ha, hb;
+	char folded[64];
+
+	(void)state;
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		const char *a = pairs[i][0], *b = pairs[i][1];
+
+		ha = json_key_hash(a, &la);
+		hb = json_key_hash(b, &lb);
+		assert_int_equal(la, strlen(a));	/* all ASCII */
+		assert_int_equal(json_fold_key(b, folded, sizeof(folded)), 0);
+		lf = strlen(folded);
+		if (strcmp(folded, a) != 0) {
+			/* U+1E60 is no fold of 'p': a different key */
+			assert_true(ha != hb || !json_key_equal(b, lb, a, la));
+			assert_false(json_key_equal(b, lb, a, la));
+			continue;
+		}
+		assert_true(ha == hb);
+		assert_true(json_key_equal(b, lb, a, lf));
+		assert_true(json_key_equal(a, la, a, la));
+	}
+	/* every length near a word, one letter off at every position */
+	for (la = 1; la <= 24; la++) {
+		char x[32], y[32];
+
+		memset(x, 'q', la);
+		x[la] = '\0';
+		for (i = 0; i < la; i++) {
+			memcpy(y, x, la + 1);
+			y[i] = 'Q';
+			assert_true(json_key_hash(y, &lb) == json_key_hash(x, &lf));
+			assert_true(json_key_equal(y, lb, x, la));
+			y[i] = 'r';
+			assert_false(json_key_equal(y, lb, x, la));
+			y[i] = 'q';
+			y[la - 1] = '\0';	/* a prefix is another key */
+			assert_false(json_key_equal(y, la - 1, x, la));
+		}
+	}
+	/* '@' (0x40) and '[' (0x5b) sit either side of the letters: not folded */
+	assert_false(json_key_equal("@[", 2, "`{", 2));
+}
+
 static void test_int64(void **state)
 {
 	char err[256];
@@ -600,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_prescan_offsets_in_long_runs),
 		cmocka_unit_test(test_plain_runs_accepted),
 		cmocka_unit_test(test_fold_lookup),
+		cmocka_unit_test(test_key_hash),
 		cmocka_unit_test(test_fold_key),
 		cmocka_unit_test(test_int64),
 		cmocka_unit_test(test_quote),
