@@ -57,6 +57,11 @@ void decide_error(struct decision *d, enum phase phase, const char *why);
 void decision_add_reason(struct decision *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The reason slot decision_add_reason would fill next (DECISION_REASON_LEN
+ * bytes), now counted as used; NULL beyond DECISION_MAX_REASONS. For a
+ * caller that builds its reason in place rather than through a format. */
+char *decision_next_reason(struct decision *d);
+
 /* The text dockerd shows after "authorization denied by plugin NAME: ". */
 void decision_message(const struct decision *d, char *buf, size_t len);
 

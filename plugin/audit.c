@@ -42,6 +42,7 @@
 #include "base64.h"
 #include "batch.h"
 #include "json.h"
+#include "text.h"
 
 #define RECORD_MAX 16384		/* a record without envelope */
 #define SYSLOG_PATH "/dev/log"
@@ -427,7 +428,7 @@ static int format_record(const struct decision *d, const struct envelope *env, l
 			 char *buf, size_t len)
 {
 	struct line l = { buf, 0, len, 0 };
-	char ts[48], num[32];
+	char ts[48], num[24];
 	unsigned i;
 
 	timestamp(ts, sizeof(ts));
@@ -459,8 +460,8 @@ static int format_record(const struct decision *d, const struct envelope *env, l
 		}
 		raw(&l, "]");
 	}
-	snprintf(num, sizeof(num), ",\"latency_us\":%ld", latency_us);
-	raw(&l, num);
+	raw(&l, ",\"latency_us\":");
+	raw(&l, text_decimal(num, latency_us));
 	if (with_envelope) {
 		raw(&l, ",\"envelope\":");
 		if (envelope) {

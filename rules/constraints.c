@@ -33,6 +33,7 @@
 #include "image.h"
 #include "json.h"
 #include "mounts.h"
+#include "text.h"
 
 #define SHOW_MAX	80	/* bytes of a request value quoted in a reason */
 #define SHOW_BUF	(SHOW_MAX + 8)
@@ -83,17 +84,20 @@ static void vreason(struct check *c, const char *fmt, va_list ap)
 
 static void vreason(struct check *c, const char *fmt, va_list ap)
 {
-	char msg[DECISION_REASON_LEN], sfx[96];
+	char *reason = decision_next_reason(c->d), name[65], sfx[96];
 	size_t room;
 	int n;
 
-	snprintf(sfx, sizeof(sfx), " (profile %.64s)", c->p->name ? c->p->name : "");
+	if (reason == NULL)
+		return;		/* past the reasons a decision keeps */
+	text_join(name, sizeof(name), c->p->name ? c->p->name : "", NULL);
+	text_join(sfx, sizeof(sfx), " (profile ", name, ")", NULL);
 	/* the suffix always survives: the message is cut instead */
 	room = DECISION_REASON_LEN - strlen(sfx);
-	n = vsnprintf(msg, room, fmt, ap);
+	n = vsnprintf(reason, room, fmt, ap);
 	if (n > 0 && (size_t)n >= room)
-		cut(msg, room - 4);
-	decision_add_reason(c->d, "%s%s", msg, sfx);
+		cut(reason, room - 4);
+	strcat(reason, sfx);
 }
 
 /* One violation of the profile. */
@@ -538,12 +542,11 @@ static void check_capabilities(struct check *c)
 	bool add_refuses_all = false;
 
 	if (forbids(add)) {
-		list_text(c, add, list);
 		add_refuses_all = !allowed(c, add, "ALL");
 		if (privileged(c)) {
 			if (privileged_unreported(c))
 				violate(c, "%s=true grants all capabilities, allowed: %s",
-					c->n->privileged, list);
+					c->n->privileged, list_text(c, add, list));
 		} else if (c->n->cap_add)
 			for (it = c->f->cap_add ? c->f->cap_add->child : NULL; it; it = it->next) {
 				/* too long for any capability: dockerd refuses it, so do we */
@@ -553,7 +556,7 @@ static void check_capabilities(struct check *c)
 				else if (allowed(c, add, name))
 					continue;
 				violate(c, "%s contains %s, allowed: %s", c->n->cap_add, show(v, name),
-					list);
+					list_text(c, add, list));
 			}
 	}
 	if (!c->p->cap_drop_all.set || !c->p->cap_drop_all.value)
@@ -1067,13 +1070,14 @@ static void check_named_volume(struct check *c, const char *field, const char *n
 static void check_mount_entries(struct check *c)
 {
 	const struct facts *f = c->f;
-	char field[128], sub[160], v[SHOW_BUF];
+	char field[128], sub[160], v[SHOW_BUF], num[24];
 	size_t i;
 
 	for (i = 0; i < f->nmounts; i++) {
 		const struct fact_mount *m = &f->mounts[i];
 
-		snprintf(field, sizeof(field), "%s[%zu]", c->n->mounts, i);
+		text_join(field, sizeof(field), c->n->mounts, "[", text_decimal(num, (long long)i), "]",
+			  NULL);
 		if (m->type == NULL) {
 			violate(c, "%s has no Type", field);
 		} else if (strcmp(m->type, "bind") == 0) {
@@ -1103,7 +1107,7 @@ static void check_mounts(struct check *c)
 {
 	const struct facts *f = c->f;
 	const cJSON *it;
-	char field[128], err[160], v[SHOW_BUF];
+	char field[128], err[160], v[SHOW_BUF], num[24];
 	size_t i;
 
 	if (!c->p->mounts.set)
@@ -1111,7 +1115,8 @@ static void check_mounts(struct check *c)
 	for (i = 0, it = c->n->binds && f->binds ? f->binds->child : NULL; it; it = it->next, i++) {
 		struct bind_spec spec;
 
-		snprintf(field, sizeof(field), "%s[%zu]", c->n->binds, i);
+		text_join(field, sizeof(field), c->n->binds, "[", text_decimal(num, (long long)i), "]",
+			  NULL);
 		if (mount_parse_bind(it->valuestring, &spec, err, sizeof(err)) != 0)
 			unreadable(c, "%s=%s cannot be read as dockerd reads it: %s", field,
 				   show(v, it->valuestring), err);
@@ -1314,15 +1319,17 @@ static void check_memory(struct check *c)
 	bool update = c->f->kind == BODY_UPDATE;
 	char lim[32], val[32];
 
-	human_bytes(lim, max);
+	/* the limit is spelled out only for a message: most creates pass */
 	if (update && v == 0)
 		return;		/* UpdateContainer: 0 keeps the current limit */
 	if (v == 0)
-		violate(c, "%s is unlimited, limit %s", c->n->memory, lim);
+		violate(c, "%s is unlimited, limit %s", c->n->memory, human_bytes(lim, max));
 	else if (v < 0)
-		violate(c, "%s=%lld is not a limit, limit %s", c->n->memory, v, lim);
+		violate(c, "%s=%lld is not a limit, limit %s", c->n->memory, v,
+			human_bytes(lim, max));
 	else if (v > max)
-		violate(c, "%s=%s is above the limit %s", c->n->memory, human_bytes(val, v), lim);
+		violate(c, "%s=%s is above the limit %s", c->n->memory, human_bytes(val, v),
+			human_bytes(lim, max));
 }
 
 /*
@@ -1339,12 +1346,12 @@ static void check_cpus(struct check *c)
 	bool update = f->kind == BODY_UPDATE, limited = false;
 	char lim[32], val[32];
 
-	human_cpus(lim, max);
 	if (nano < 0)
-		violate(c, "%s=%lld is not a limit, limit %s CPUs", c->n->nano_cpus, nano, lim);
+		violate(c, "%s=%lld is not a limit, limit %s CPUs", c->n->nano_cpus, nano,
+			human_cpus(lim, max));
 	else if (nano > max)
 		violate(c, "%s=%s CPUs is above the limit %s CPUs", c->n->nano_cpus,
-			human_cpus(val, nano), lim);
+			human_cpus(val, nano), human_cpus(lim, max));
 	limited = nano > 0;
 	if (c->n->cpu_quota && (quota != 0 || (update && period != 0))) {
 		long long per = period > 0 ? period : 100000;
@@ -1352,20 +1359,22 @@ static void check_cpus(struct check *c)
 
 		if (quota < 0) {
 			violate(c, "%s=%lld removes the CPU limit, limit %s CPUs", c->n->cpu_quota,
-				quota, lim);
+				quota, human_cpus(lim, max));
 		} else if (update && (quota == 0 || period <= 0)) {
 			violate(c, "%s and %s must be updated together to be checked against the "
-				"limit %s CPUs", c->n->cpu_quota, c->n->cpu_period, lim);
+				"limit %s CPUs", c->n->cpu_quota, c->n->cpu_period,
+				human_cpus(lim, max));
 		} else {
 			limited = true;
 			if (cpus > (long double)max)
 				violate(c, "%s=%lld over %s=%lld is %s CPUs, above the limit %s CPUs",
 					c->n->cpu_quota, quota, c->n->cpu_period, per,
-					human_cpus(val, (long long)cpus), lim);
+					human_cpus(val, (long long)cpus), human_cpus(lim, max));
 		}
 	}
 	if (!update && !limited && nano == 0)
-		violate(c, "%s is unlimited, limit %s CPUs", c->n->nano_cpus, lim);
+		violate(c, "%s is unlimited, limit %s CPUs", c->n->nano_cpus,
+			human_cpus(lim, max));
 }
 
 /* PidsLimit: null, 0 and negative all mean unlimited (create and update). */
@@ -1691,7 +1700,10 @@ static void check_image_ref(struct check *c, const char *subject, const char *ra
 	len = strlen(raw);
 	if (c->f->kind == BODY_PULL && raw[len - 1] == ':')
 		len--;
-	snprintf(name, sizeof(name), "%.*s", (int)len, raw);
+	if (len >= sizeof(name))
+		len = sizeof(name) - 1;	/* cut, and image_parse refuses it as too long */
+	memcpy(name, raw, len);
+	name[len] = '\0';
 	if (image_parse(name, &ref, err, sizeof(err)) != 0) {
 		violate(c, "%s is not a valid image reference: %s", subject, err);
 		return;
@@ -1732,7 +1744,7 @@ static void check_images(struct check *c)
 			snprintf(subject, sizeof(subject), "%s=%s with %s=%s", c->n->image,
 				 show(v, f->image), c->n->tag, show(t, f->tag));
 		else
-			snprintf(subject, sizeof(subject), "%s=%s", c->n->image, show(v, f->image));
+			text_join(subject, sizeof(subject), c->n->image, "=", show(v, f->image), NULL);
 		check_image_ref(c, subject, f->image, f->kind == BODY_PULL ? f->tag : NULL);
 	}
 	for (i = 0; c->n->mounts && i < f->nmounts; i++)

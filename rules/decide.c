@@ -35,6 +35,13 @@ void decision_add_reason(struct decision *d, const char *fmt, ...)
 	va_end(ap);
 }
 
+char *decision_next_reason(struct decision *d)
+{
+	if (d->nreasons >= DECISION_MAX_REASONS)
+		return NULL;
+	return d->reasons[d->nreasons++];
+}
+
 static void copy(char *dst, size_t len, const char *src, size_t srclen)
 {
 	if (srclen >= len)
@@ -84,7 +91,7 @@ static void describe_object(struct decision *d, const struct route_match *m,
 	const char *kind = object_kind_name(m->kind);
 	const char *name = m->object;
 	size_t len = m->object_len;
-	int n;
+	size_t n;
 
 	if (m->kind == OBJECT_NONE && d->action == ACTION_ContainerCreate) {
 		kind = object_kind_name(OBJECT_CONTAINER);
@@ -93,9 +100,12 @@ static void describe_object(struct decision *d, const struct route_match *m,
 	}
 	if (!name || !*kind)
 		return;
-	n = snprintf(d->object, sizeof(d->object), "%s:", kind);
-	if (n > 0 && (size_t)n < sizeof(d->object))
-		copy(d->object + n, sizeof(d->object) - (size_t)n, name, len);
+	n = strlen(kind);
+	if (n + 1 < sizeof(d->object)) {
+		memcpy(d->object, kind, n);
+		d->object[n++] = ':';
+		copy(d->object + n, sizeof(d->object) - n, name, len);
+	}
 }
 
 /*

@@ -258,6 +258,23 @@ name_len(const struct parts *p)
 	return p->plen + (p->library ? strlen(official_prefix) : 0);
 }
 
+/* The path with "library/" before an official image's name, into OUT (LEN
+ * bytes, cut to fit, like snprintf); returns the full length, as snprintf. */
+static size_t
+library_path(const struct parts *p, char *out, size_t len)
+{
+	size_t pre = p->library ? sizeof(official_prefix) - 1 : 0, n = pre + p->plen, k;
+
+	if (len == 0)
+		return n;
+	k = pre < len - 1 ? pre : len - 1;
+	memcpy(out, official_prefix, k);
+	if (k == pre)
+		memcpy(out + k, p->path, p->plen < len - 1 - k ? p->plen : len - 1 - k);
+	out[n < len - 1 ? n : len - 1] = '\0';
+	return n;
+}
+
 /* ---- image_parse ----------------------------------------------------- */
 
 /*
@@ -334,8 +351,7 @@ image_parse(const char *ref, struct image_ref *out, char *err, size_t errlen)
 	if (check_parts(&p, err, errlen) != 0)
 		return -1;
 	memcpy(out->domain, p.domain, p.dlen);
-	snprintf(out->path, sizeof(out->path), "%s%.*s", p.library ? official_prefix : "",
-	    (int)p.plen, p.path);
+	library_path(&p, out->path, sizeof(out->path));
 	if (p.tag != NULL)
 		memcpy(out->tag, p.tag, p.tlen);
 	if (p.digest != NULL)
@@ -508,7 +524,7 @@ image_pattern_match(const char *pattern, const struct image_ref *ref)
 {
 	char path[sizeof(official_prefix) + REF_MAX];
 	struct parts p;
-	int n;
+	size_t n;
 
 	if (pattern == NULL || ref == NULL || ref->domain[0] == '\0' || ref->path[0] == '\0')
 		return false;
@@ -519,11 +535,10 @@ image_pattern_match(const char *pattern, const struct image_ref *ref)
 		return false;
 	if (!glob(p.domain, p.dlen, ref->domain, strlen(ref->domain), true))
 		return false;
-	n = snprintf(path, sizeof(path), "%s%.*s", p.library ? official_prefix : "",
-	    (int)p.plen, p.path);
-	if (n < 0 || (size_t)n >= sizeof(path))
+	n = library_path(&p, path, sizeof(path));
+	if (n >= sizeof(path))
 		return false;
-	if (!path_glob(path, (size_t)n, ref->path, strlen(ref->path)))
+	if (!path_glob(path, n, ref->path, strlen(ref->path)))
 		return false;
 	return version_match(&p, ref);
 }

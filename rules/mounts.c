@@ -239,8 +239,11 @@ resolve_existing(const char *path, char *out, size_t outlen, char *err, size_t e
 		errorf(err, errlen, "cannot resolve host path: %s", strerror(e));
 		return -1;
 	}
-	snprintf(joined, sizeof(joined), "%s/%s", w.real, w.pending + w.pos);
-	if (strlen(joined) >= PATH_MAX || clean(joined, out, outlen) != 0) {
+	/* REAL "/" the rest: both under PATH_MAX, JOINED holds them */
+	memcpy(joined, w.real, w.real_len);
+	joined[w.real_len] = '/';
+	memcpy(joined + w.real_len + 1, w.pending + w.pos, w.len - w.pos + 1);
+	if (w.real_len + 1 + (w.len - w.pos) >= PATH_MAX || clean(joined, out, outlen) != 0) {
 		errorf(err, errlen, "resolved host path is too long");
 		return -1;
 	}
@@ -460,6 +463,16 @@ mode_group(const char *opt, size_t len)
 	return -1;
 }
 
+/* The LEN bytes at S into OUT (OUTLEN bytes), cut to fit. */
+static void
+copy_cut(char *out, size_t outlen, const char *s, size_t len)
+{
+	if (len >= outlen)
+		len = outlen - 1;
+	memcpy(out, s, len);
+	out[len] = '\0';
+}
+
 /*
  * parse_mode - linuxValidMountMode: MODE is "" or a comma list, each item
  * known, at most one per group (so "ro,rw" and "z,Z" fail). Fills the
@@ -483,7 +496,7 @@ parse_mode(const char *mode, struct bind_spec *out, bool *nocopy)
 		if (g == GROUP_RW && len == 2 && memcmp(o, "ro", 2) == 0)
 			out->read_only = true;
 		if (g == GROUP_PROPAGATION)
-			snprintf(out->propagation, sizeof(out->propagation), "%.*s", (int)len, o);
+			copy_cut(out->propagation, sizeof(out->propagation), o, len);
 		if (g == GROUP_COPY)
 			*nocopy = true;
 		if (o[len] == '\0')
