@@ -58,6 +58,10 @@ int json_fold_key(const char *key, char *out, size_t outlen);
  */
 uint64_t json_key_hash(const char *key, size_t *ascii_len);
 
+/* json_key_hash of MEMBER's key (MEMBER is in an object of a parsed tree):
+ * the one the one-pass reader computed as it read the key, where it did. */
+uint64_t json_member_key_hash(const cJSON *member, size_t *ascii_len);
+
 /* Does KEY (its ASCII_LEN from json_key_hash) fold to FOLDED, an already
  * folded key of FOLDED_LEN bytes? */
 bool json_key_equal(const char *key, size_t ascii_len, const char *folded, size_t folded_len);

@@ -665,11 +665,12 @@ static void tables_index(void)
 	tables_indexed = true;
 }
 
-/* The field of T that JSON key KEY names under Go's folding, or NULL. */
-static const struct field *field_find(const struct field_table *t, const char *key)
+/* The field of T that KEY (of hash H, ASCII_LEN from json_key_hash) names
+ * under Go's folding, or NULL. */
+static const struct field *field_lookup(const struct field_table *t, const char *key, uint64_t h,
+					size_t ascii_len)
 {
-	size_t ascii_len, j, i;
-	uint64_t h = json_key_hash(key, &ascii_len);
+	size_t j, i;
 
 	for (j = index_slot(h); t->index[j]; j = (j + 1) % INDEX_SLOTS) {
 		i = t->index[j] - 1u;
@@ -677,6 +678,15 @@ static const struct field *field_find(const struct field_table *t, const char *k
 			return &t->fields[i];
 	}
 	return NULL;
+}
+
+/* The field of T that MEMBER's key names, or NULL. */
+static const struct field *field_find(const struct field_table *t, const cJSON *member)
+{
+	size_t ascii_len;
+	uint64_t h = json_member_key_hash(member, &ascii_len);
+
+	return field_lookup(t, member->string, h, ascii_len);
 }
 
 /*
@@ -695,7 +705,7 @@ static int scan(const cJSON *obj, const struct field_table *t, const cJSON **slo
 	if (obj == NULL)
 		return 0;
 	for (it = obj->child; it; it = it->next) {
-		const struct field *fl = field_find(t, it->string);
+		const struct field *fl = field_find(t, it);
 
 		if (fl == NULL || cJSON_IsNull(it))
 			continue;
@@ -1244,13 +1254,15 @@ bool body_tables_ok(void)
 		for (i = 0; i < ft->n; i++) {
 			const struct field *fl = &ft->fields[i];
 			char folded[KEY_MAX];
+			size_t alen;
+			uint64_t h = json_key_hash(fl->name, &alen);
 
 			/* sorted, so no key twice, and each key is its own Go folding,
 			 * which its name's lookup finds */
 			if (i > 0 && strcmp(ft->fields[i - 1].key, fl->key) >= 0)
 				return false;
 			if (json_fold_key(fl->name, folded, sizeof(folded)) != 0 ||
-			    strcmp(folded, fl->key) != 0 || field_find(ft, fl->name) != fl)
+			    strcmp(folded, fl->key) != 0 || field_lookup(ft, fl->name, h, alen) != fl)
 				return false;
 			/* slots are 0..n-1, once each: scan clears exactly n */
 			if (fl->slot >= ft->n || (seen & (1UL << fl->slot)))

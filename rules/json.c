@@ -466,9 +466,10 @@ static uint64_t fold_hash_slow(const char *key)
 	return hash_end(h, total);
 }
 
-uint64_t json_key_hash(const char *key, size_t *ascii_len)
+/* json_key_hash of KEY, whose length N is known. */
+static uint64_t key_hash_n(const char *key, size_t n, size_t *ascii_len)
 {
-	size_t n = strlen(key), i;
+	size_t i;
 	uint64_t h = 0, w;
 
 	for (i = 0; i + 8 <= n; i += 8) {
@@ -490,6 +491,11 @@ slow:
 	return fold_hash_slow(key);
 }
 
+uint64_t json_key_hash(const char *key, size_t *ascii_len)
+{
+	return key_hash_n(key, strlen(key), ascii_len);
+}
+
 bool json_key_equal(const char *key, size_t ascii_len, const char *folded, size_t folded_len)
 {
 	size_t i;
@@ -505,12 +511,9 @@ bool json_key_equal(const char *key, size_t ascii_len, const char *folded, size_
 	       fold8(tail_word(key, i, folded_len)) == tail_word(folded, i, folded_len);
 }
 
-static uint64_t fold_hash(const char *key)
-{
-	size_t ascii_len;
-
-	return json_key_hash(key, &ascii_len);
-}
+/* json_key_hash of MEMBER's key: read where the one-pass reader left it,
+ * else computed (below, with the arenas). */
+static uint64_t member_hash(const cJSON *member, size_t *ascii_len);
 
 static int folded_key_cmp(const void *a, const void *b)
 {
@@ -544,9 +547,8 @@ static size_t key_slot(uint64_t h)
 
 /* Add KEY to S (not full); -1 if a key there folds equal to it. Keys are
  * compared only when their 64-bit hashes are equal. */
-static int key_set_add(struct key_set *s, const char *key)
+static int key_set_add(struct key_set *s, const char *key, uint64_t h)
 {
-	uint64_t h = fold_hash(key);
 	size_t j;
 
 	for (j = key_slot(h); s->index[j]; j = (j + 1) % sizeof(s->index)) {
@@ -572,7 +574,7 @@ static int big_object_keys_distinct(const struct folded_key *first, size_t nfirs
 				    const cJSON *rest)
 {
 	struct folded_key *keys;
-	size_t n = nfirst, i, j;
+	size_t n = nfirst, i, j, ascii_len;
 	const cJSON *it;
 	int rc = -1;
 
@@ -584,7 +586,7 @@ static int big_object_keys_distinct(const struct folded_key *first, size_t nfirs
 	memcpy(keys, first, nfirst * sizeof(*keys));
 	for (i = nfirst, it = rest; it; it = it->next, i++) {
 		keys[i].key = it->string;
-		keys[i].hash = fold_hash(it->string);
+		keys[i].hash = member_hash(it, &ascii_len);
 	}
 	qsort(keys, n, sizeof(*keys), folded_key_cmp);
 	for (i = 0; i + 1 < n; i++)
@@ -608,6 +610,7 @@ static __attribute__((noinline)) int object_keys_distinct(const cJSON *obj)
 {
 	struct key_set s;
 	const cJSON *it;
+	size_t ascii_len;
 
 	if (!obj->child || !obj->child->next)
 		return 0;	/* fewer than two keys: nothing to compare */
@@ -616,7 +619,7 @@ static __attribute__((noinline)) int object_keys_distinct(const cJSON *obj)
 	for (it = obj->child; it; it = it->next) {
 		if (s.n == KEYS_STACK)
 			return big_object_keys_distinct(s.keys, s.n, it);
-		if (key_set_add(&s, it->string) != 0)
+		if (key_set_add(&s, it->string, member_hash(it, &ascii_len)) != 0)
 			return -1;
 	}
 	return 0;
@@ -696,6 +699,7 @@ struct json_arena {
 	struct json_arena *next;	/* this thread's live arenas */
 	size_t size, used;
 	bool spilled;			/* a node went to malloc: the tree must be deleted */
+	bool keys_hashed;		/* every key here has a key_head: the one-pass reader's */
 	_Alignas(16) char base[];
 };
 
@@ -785,9 +789,42 @@ static struct json_arena *arena_new(size_t len)
 	a->size = size;
 	a->used = 0;
 	a->spilled = false;
+	a->keys_hashed = true;		/* until anything but the one-pass reader fills it */
 	a->next = live_arenas;
 	live_arenas = a;
 	return a;
+}
+
+/*
+ * A key the one-pass reader copies carries its json_key_hash just before its
+ * text: hashed once, as it is read, for the distinct-key check and again
+ * for every lookup of a field by that key (body.c), with no strlen.
+ */
+struct key_head {
+	uint64_t hash;
+	size_t ascii_len;
+};
+_Static_assert(sizeof(struct key_head) % 16 == 0, "the text after a head stays 16-aligned");
+
+static uint64_t member_hash(const cJSON *member, size_t *ascii_len)
+{
+	const struct json_arena *a;
+	const struct key_head *head;
+
+	for (a = live_arenas; a; a = a->next)
+		if (in_arena(a, member->string)) {
+			if (!a->keys_hashed)
+				break;
+			head = (const struct key_head *)(const void *)member->string - 1;
+			*ascii_len = head->ascii_len;
+			return head->hash;
+		}
+	return json_key_hash(member->string, ascii_len);
+}
+
+uint64_t json_member_key_hash(const cJSON *member, size_t *ascii_len)
+{
+	return member_hash(member, ascii_len);
 }
 
 /* ---------------------------------------------------------------- one pass */
@@ -835,23 +872,39 @@ static int hexval(unsigned char c)
 
 /* A string from the opening quote at o->p: its text, NUL-terminated, in the
  * arena. NULL: give up. */
-static char *op_string(struct onepass *o)
+static char *op_text(struct onepass *o, size_t cap, bool key)
+{
+	char *p = op_alloc(o, (key ? sizeof(struct key_head) : 0) + cap);
+
+	return p && key ? p + sizeof(struct key_head) : p;
+}
+
+/* KEY (LEN bytes) was allocated by op_text(..., true): hash it into its head. */
+static char *op_key_done(char *key, size_t len)
+{
+	struct key_head *head = (struct key_head *)(void *)key - 1;
+
+	head->hash = key_hash_n(key, len, &head->ascii_len);
+	return key;
+}
+
+static char *op_string(struct onepass *o, bool key)
 {
 	const unsigned char *q = o->p + 1, *run;
 	size_t cap, n = (size_t)(o->end - o->p), plain;
 	char *out, *w;
 
-	/* Nearly every string is plain bytes to its quote: found eight at a time
-	 * (prescan's plain_run), copied at once. */
+	/* Nearly every string is plain bytes to its quote: found sixteen at a
+	 * time (prescan's plain_run), copied at once. */
 	plain = plain_run(o->p, 1, n);
 	if (plain < n && o->p[plain] == '"') {
-		out = op_alloc(o, plain);
+		out = op_text(o, plain, key);
 		if (!out)
 			return NULL;
 		memcpy(out, q, plain - 1);
 		out[plain - 1] = '\0';
 		o->p += plain + 1;
-		return out;
+		return key ? op_key_done(out, plain - 1) : out;
 	}
 	/* an escape only ever shortens: the raw length bounds the text */
 	run = q;
@@ -860,7 +913,7 @@ static char *op_string(struct onepass *o)
 	if (run >= o->end)
 		return NULL;
 	cap = (size_t)(run - q) + 1;
-	out = w = op_alloc(o, cap);
+	out = w = op_text(o, cap, key);
 	if (!out)
 		return NULL;
 	while (q < o->end) {
@@ -869,7 +922,7 @@ static char *op_string(struct onepass *o)
 		if (c == '"') {
 			*w = '\0';
 			o->p = q + 1;
-			return out;
+			return key ? op_key_done(out, (size_t)(w - out)) : out;
 		}
 		if (c < 0x20)
 			return NULL;
@@ -998,7 +1051,7 @@ static int op_members(struct onepass *o, cJSON *item, bool object)
 		memset(child, 0, sizeof(*child));
 		if (object) {
 			op_ws(o);
-			if (o->p >= o->end || *o->p != '"' || !(child->string = op_string(o)))
+			if (o->p >= o->end || *o->p != '"' || !(child->string = op_string(o, true)))
 				return -1;
 			op_ws(o);
 			if (o->p >= o->end || *o->p != ':')
@@ -1040,7 +1093,7 @@ static int op_value(struct onepass *o, cJSON *item)
 	switch (*o->p) {
 	case '"':
 		item->type = cJSON_String;
-		return (item->valuestring = op_string(o)) ? 0 : -1;
+		return (item->valuestring = op_string(o, false)) ? 0 : -1;
 	case '{':
 	case '[':
 		o->p++;
@@ -1091,6 +1144,7 @@ cJSON *json_parse_strict_arena(const char *buf, size_t len, struct json_arena **
 	if (root)
 		return root;
 	filling = a;
+	a->keys_hashed = false;		/* cJSON's keys have no head */
 	root = json_parse_strict(buf, len, err, errlen);
 	filling = NULL;
 	return root;
