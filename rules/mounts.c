@@ -789,7 +789,35 @@ sensitive_to(const char *entry, const char *resolved)
 static char sensitive_alt_buf[NSENSITIVE][PATH_MAX];
 static const char *sensitive_alt[NSENSITIVE];
 static bool sensitive_is_clean[NSENSITIVE];	/* written clean: no clean() per call */
+/* The length of the first component of entry I (and of its alt), when it
+ * is literal; ANY_FIRST when it is a glob or the entry is "/". */
+#define ANY_FIRST SIZE_MAX
+static size_t sensitive_first[NSENSITIVE][2];
 static pthread_once_t sensitive_once = PTHREAD_ONCE_INIT;
+
+static size_t
+first_literal(const char *entry)
+{
+	size_t n = strcspn(entry + 1, "/*?[");
+
+	if (entry[0] != '/' || n == 0 || (entry[1 + n] != '/' && entry[1 + n] != '\0'))
+		return ANY_FIRST;
+	return n;
+}
+
+/* Might built-in entry I be related to a path whose first component is PC
+ * (PLEN bytes; NULL for "/")? Not when the first components, literal,
+ * differ: most paths are then settled without a glob match per entry. */
+static bool
+first_may_relate(size_t i, const char *pc, size_t plen)
+{
+	const char *alt = sensitive_alt[i];
+	size_t n = sensitive_first[i][0], m = sensitive_first[i][1];
+
+	if (pc == NULL || n == ANY_FIRST || (n == plen && memcmp(sensitive_paths[i] + 1, pc, n) == 0))
+		return true;
+	return alt != NULL && (m == ANY_FIRST || (m == plen && memcmp(alt + 1, pc, m) == 0));
+}
 
 static void
 resolve_sensitive(void)
@@ -802,6 +830,10 @@ resolve_sensitive(void)
 		if (clean(sensitive_paths[i], cleaned, sizeof(cleaned)) == 0 &&
 		    resolve_entry(cleaned, sensitive_alt_buf[i], sizeof(sensitive_alt_buf[i])))
 			sensitive_alt[i] = sensitive_alt_buf[i];
+		/* an entry not written clean is compared in full every time */
+		sensitive_first[i][0] = sensitive_is_clean[i] ? first_literal(sensitive_paths[i])
+							      : ANY_FIRST;
+		sensitive_first[i][1] = sensitive_alt[i] ? first_literal(sensitive_alt[i]) : ANY_FIRST;
 	}
 }
 
@@ -822,8 +854,8 @@ sensitive_builtin(size_t i, const char *resolved)
 bool
 mount_path_sensitive(const char *resolved, const struct patterns *extra, const char **which)
 {
-	const char *base, *dummy;
-	size_t i;
+	const char *base, *dummy, *first;
+	size_t i, first_len = 0;
 
 	if (which == NULL)
 		which = &dummy;
@@ -832,8 +864,9 @@ mount_path_sensitive(const char *resolved, const struct patterns *extra, const c
 		return true;
 	}
 	pthread_once(&sensitive_once, resolve_sensitive);
+	first = comp(resolved + 1, &first_len);
 	for (i = 0; i < NSENSITIVE; i++)
-		if (sensitive_builtin(i, resolved)) {
+		if (first_may_relate(i, first, first_len) && sensitive_builtin(i, resolved)) {
 			*which = sensitive_paths[i];
 			return true;
 		}
