@@ -1235,6 +1235,37 @@ static int quote_plain(unsigned char c)
 	return c >= 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
 }
 
+/* The end of the run of quote_plain bytes from P (before END). */
+static const unsigned char *quote_run(const unsigned char *p, const unsigned char *end)
+{
+#if defined(__SSE2__)
+	/* sixteen at a time, as plain_run: signed, "less than 0x20" also
+	 * catches every byte from 0x80 up */
+	const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7F);
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'), amp = _mm_set1_epi8('&');
+
+	while (end - p >= 16) {
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i hit = _mm_or_si128(_mm_cmplt_epi8(c, space), _mm_cmpeq_epi8(c, del));
+		unsigned mask;
+
+		hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(c, quote),
+						     _mm_cmpeq_epi8(c, bslash)));
+		hit = _mm_or_si128(hit, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, lt),
+								  _mm_cmpeq_epi8(c, gt)),
+						     _mm_cmpeq_epi8(c, amp)));
+		mask = (unsigned)_mm_movemask_epi8(hit);
+		if (mask)
+			return p + __builtin_ctz(mask);
+		p += 16;
+	}
+#endif
+	while (p < end && quote_plain(*p))
+		p++;
+	return p;
+}
+
 int json_quote(char *buf, size_t buflen, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -1251,8 +1282,7 @@ int json_quote(char *buf, size_t buflen, const char *s)
 		size_t l;
 
 		/* a run of plain bytes, copied at once: most of every record */
-		while (p < end && quote_plain(*p))
-			p++;
+		p = quote_run(p, end);
 		if (p > run) {
 			rc |= put(buf, buflen, &n, (const char *)run, (size_t)(p - run));
 			continue;

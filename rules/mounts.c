@@ -511,7 +511,9 @@ mode_valid(const char *mode)
 	struct bind_spec scratch;
 	bool nocopy;
 
-	memset(&scratch, 0, sizeof(scratch));
+	/* not memset (8 KiB): parse_mode writes only these two */
+	scratch.read_only = false;
+	scratch.propagation[0] = '\0';
 	return parse_mode(mode, &scratch, &nocopy) == 0;
 }
 
@@ -625,7 +627,7 @@ split4(const char *raw, char *buf, size_t buflen, char *parts[4])
 	size_t n = 1;
 	char *c;
 
-	snprintf(buf, buflen, "%s", raw);
+	copy_cut(buf, buflen, raw, strlen(raw));
 	parts[0] = buf;
 	while (n < 4 && (c = strchr(parts[n - 1], ':')) != NULL) {
 		*c = '\0';

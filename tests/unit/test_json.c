@@ -409,6 +409,62 @@ static void test_quote(void **state)
 	assert_string_equal(buf, "");
 }
 
+/* json_quote against the obvious one-byte-at-a-time quoting, on strings long
+ * enough for its sixteen-byte runs, with every kind of byte it escapes at
+ * every position: a valid two-byte sequence (kept), an invalid byte
+ * (U+FFFD), controls, DEL, '"', '\\' and Go's three HTML escapes. */
+static void test_quote_against_reference(void **state)
+{
+	static const char *const pool[] = {
+		"a", "Z", "~", " ", "/", "\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f", "<", ">",
+		"&", "=", "\xc3\xa9", "\xff",
+	};
+	char in[160], want[1024], got[1024];
+	unsigned seed = 777;
+	size_t i, k, n, w;
+	int t;
+
+	(void)state;
+	for (t = 0; t < 20000; t++) {
+		seed = seed * 1103515245u + 12345u;
+		n = (seed >> 16) % 70;
+		in[0] = '\0';
+		for (i = 0, k = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* mostly plain letters: long runs, a stranger now and then */
+			strcat(in, (seed >> 16) % 8 ? "m" : pool[(seed >> 20) % (sizeof(pool) / sizeof(pool[0]))]);
+		}
+		w = 0;
+		want[w++] = '"';
+		for (k = 0; in[k]; k++) {
+			unsigned char c = (unsigned char)in[k];
+
+			if (c == '"' || c == '\\') {
+				want[w++] = '\\';
+				want[w++] = (char)c;
+			} else if (c == '\n') {
+				want[w++] = '\\';
+				want[w++] = 'n';
+			} else if (c < 0x20 || c == 0x7F || c == '<' || c == '>' || c == '&') {
+				w += (size_t)sprintf(want + w, "\\u%04x", c);
+			} else if (c == 0xc3 && (unsigned char)in[k + 1] == 0xa9) {
+				want[w++] = (char)c;
+				want[w++] = in[++k];
+			} else if (c >= 0x80) {
+				memcpy(want + w, "\\ufffd", 6);
+				w += 6;
+			} else {
+				want[w++] = (char)c;
+			}
+		}
+		want[w++] = '"';
+		want[w] = '\0';
+		assert_int_equal(json_quote(got, sizeof(got), in), (int)w);
+		if (strcmp(got, want) != 0)
+			fail_msg("quoted \"%s\" as %s, want %s", in, got, want);
+	}
+}
+
 static void test_base64(void **state)
 {
 	unsigned char out[16];
@@ -670,6 +726,7 @@ int main(void)
 		cmocka_unit_test(test_fold_key),
 		cmocka_unit_test(test_int64),
 		cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_quote_against_reference),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_base64_against_reference),
 		cmocka_unit_test(test_arena),
