@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "errorf.h"
@@ -151,6 +152,166 @@ walk_follow(struct walk *w, const char *target, size_t n)
 }
 
 /*
+ * The settled part of the file system. What a directory entry is (a
+ * directory, a symlink and its text, nothing) can be changed only by whoever
+ * may write its directory or rename one above it. When every directory from
+ * "/" down to it is root's and writable by no one else, "settled", only root
+ * can: the walk then keeps what the kernel said of such an entry for up to
+ * SETTLED_TTL_NS, per thread, and asks again after that. Nothing under a
+ * directory a user can write (/tmp, a home, anything group- or
+ * world-writable) is kept, so a user who swaps a directory for a symlink is
+ * seen on the next call. Root's own changes are seen within the TTL; the
+ * mount itself comes later still, when the container starts. On a create
+ * this takes the readlink calls of /srv/data or /var/run/docker.sock from
+ * two or four to none.
+ */
+#define SETTLED_TTL_NS 1000000000LL
+#define SETTLED_SLOTS 32		/* per thread, direct-mapped by path hash */
+#define SETTLED_TEXT 160		/* longer paths and link texts are not kept */
+
+enum settled_kind {
+	SETTLED_NONE,			/* an empty slot */
+	SETTLED_DIR,			/* a settled directory: its entries may be kept */
+	SETTLED_OTHER,			/* there, not a symlink, not a settled directory */
+	SETTLED_LINK,			/* a symlink, with its text */
+	SETTLED_MISSING,		/* ENOENT or ENOTDIR */
+};
+
+struct settled {
+	long long at;			/* when the kernel said it (CLOCK_MONOTONIC_COARSE) */
+	unsigned char kind, len, link_len;
+	char path[SETTLED_TEXT];
+	char link[SETTLED_TEXT];
+};
+
+static _Thread_local struct settled settled_cache[SETTLED_SLOTS];
+
+static long long
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static struct settled *
+settled_slot(const char *path, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)path[i]) * 16777619u;
+	return &settled_cache[h % SETTLED_SLOTS];
+}
+
+/* What is still known of PATH (LEN bytes), or NULL. */
+static const struct settled *
+settled_get(const char *path, size_t len, long long now)
+{
+	const struct settled *e;
+
+	if (len >= SETTLED_TEXT)
+		return NULL;
+	e = settled_slot(path, len);
+	if (e->kind == SETTLED_NONE || e->len != len || now - e->at >= SETTLED_TTL_NS ||
+	    now < e->at || memcmp(e->path, path, len) != 0)
+		return NULL;
+	return e;
+}
+
+static void
+settled_put(const char *path, size_t len, enum settled_kind kind, const char *link,
+	    size_t link_len, long long now)
+{
+	struct settled *e;
+
+	if (len >= SETTLED_TEXT || link_len >= SETTLED_TEXT)
+		return;
+	e = settled_slot(path, len);
+	e->kind = (unsigned char)kind;
+	e->at = now;
+	e->len = (unsigned char)len;
+	memcpy(e->path, path, len);
+	e->link_len = (unsigned char)link_len;
+	memcpy(e->link, link, link_len);
+}
+
+/* PATH exists and is not a symlink: is it a settled directory (given that
+ * its parent is)? Root's, and writable by no one else. */
+static enum settled_kind
+settled_kind_of(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return SETTLED_OTHER;
+	return SETTLED_DIR;
+}
+
+/* Is "/" settled? Kept like any entry. */
+static bool
+root_settled(long long now)
+{
+	const struct settled *e = settled_get("/", 1, now);
+	enum settled_kind kind;
+
+	if (e)
+		return e->kind == SETTLED_DIR;
+	kind = settled_kind_of("/");
+	settled_put("/", 1, kind, "", 0, now);
+	return kind == SETTLED_DIR;
+}
+
+/*
+ * readlink(2) of REAL (the walk's candidate, LEN bytes), or what is still
+ * known of it when its directory is SETTLED; the answer is kept when it is.
+ * Returns the link text's length into TARGET (PATH_MAX + 1 bytes), or -1
+ * with errno; *KIND says whether the entry is itself a settled directory.
+ */
+static ssize_t
+read_entry(const char *real, size_t len, bool settled, long long now, char *target,
+	   enum settled_kind *kind)
+{
+	const struct settled *e = settled ? settled_get(real, len, now) : NULL;
+	ssize_t got;
+
+	*kind = SETTLED_OTHER;
+	if (e) {
+		switch (e->kind) {
+		case SETTLED_LINK:
+			memcpy(target, e->link, e->link_len);
+			return e->link_len;
+		case SETTLED_MISSING:
+			errno = ENOENT;
+			return -1;
+		default:
+			*kind = (enum settled_kind)e->kind;
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	got = readlink(real, target, PATH_MAX);
+	if (!settled || got == 0 || got >= PATH_MAX)
+		return got;
+	if (got > 0) {
+		settled_put(real, len, SETTLED_LINK, target, (size_t)got, now);
+	} else if (errno == EINVAL) {
+		*kind = settled_kind_of(real);
+		settled_put(real, len, *kind, "", 0, now);
+		errno = EINVAL;
+	} else if (errno == ENOENT || errno == ENOTDIR) {
+		int e2 = errno;
+
+		settled_put(real, len, SETTLED_MISSING, "", 0, now);
+		errno = e2;
+	}
+	return got;
+}
+
+/*
  * resolve_existing - PATH (absolute, < PATH_MAX) with the symlinks of its
  * longest existing prefix resolved, the rest appended, cleaned.
  *
@@ -174,6 +335,9 @@ resolve_existing(const char *path, char *out, size_t outlen, char *err, size_t e
 	size_t n, start;
 	ssize_t got;
 	int e = 0;
+	long long now = now_ns();
+	bool root = root_settled(now), settled = root;	/* w.real is settled */
+	enum settled_kind kind;
 
 	w.real_len = 0;
 	w.real[0] = '\0';
@@ -192,9 +356,13 @@ resolve_existing(const char *path, char *out, size_t outlen, char *err, size_t e
 		if (n == 1 && w.pending[start] == '.')
 			continue;
 		if (n == 2 && w.pending[start] == '.' && w.pending[start + 1] == '.') {
+			/* the parent of a settled directory is settled; of another,
+			 * unknown here, so taken as not */
 			while (w.real_len > 0 && w.real[--w.real_len] != '/')
 				;
 			w.real[w.real_len] = '\0';
+			if (w.real_len == 0)
+				settled = root;
 			continue;
 		}
 		if (w.real_len + 1 + n >= sizeof(w.real)) {
@@ -204,7 +372,7 @@ resolve_existing(const char *path, char *out, size_t outlen, char *err, size_t e
 		w.real[w.real_len] = '/';
 		memcpy(w.real + w.real_len + 1, w.pending + start, n);
 		w.real[w.real_len + 1 + n] = '\0';
-		got = readlink(w.real, target, PATH_MAX);
+		got = read_entry(w.real, w.real_len + 1 + n, settled, now, target, &kind);
 		if (got >= PATH_MAX) {
 			e = ENAMETOOLONG;
 			break;
@@ -213,10 +381,13 @@ resolve_existing(const char *path, char *out, size_t outlen, char *err, size_t e
 			target[got] = '\0';
 			if ((e = walk_follow(&w, target, (size_t)got)) != 0)
 				break;
+			if (target[0] == '/')
+				settled = root;
 			continue;
 		}
 		if (got < 0 && errno == EINVAL) {
 			w.real_len += 1 + n;	/* there, and not a symlink */
+			settled = settled && kind == SETTLED_DIR;
 			continue;
 		}
 		e = got == 0 ? EINVAL : errno;	/* an empty link cannot be made */
