@@ -49,6 +49,7 @@
 #include "mode.h"
 #include "server.h"
 #include "snapshot.h"
+#include "text.h"
 
 /*
  * AuthZReq carries at most a 4 MiB JSON body (dockerd >= 29.3.1 refuses
@@ -121,7 +122,7 @@ static enum MHD_Result respond_decision(struct MHD_Connection *c, const struct d
 	decision_message(d, msg, sizeof(msg));
 	if (json_quote(quoted, sizeof(quoted), msg) < 0)
 		snprintf(quoted, sizeof(quoted), "\"denied\"");
-	snprintf(body, sizeof(body), "{\"Allow\":false,\"Msg\":%s}\n", quoted);
+	text_join(body, sizeof(body), "{\"Allow\":false,\"Msg\":", quoted, "}\n", NULL);
 	return respond(c, MHD_HTTP_OK, body);
 }
 

@@ -363,24 +363,38 @@ void decide_error(struct decision *d, enum phase phase, const char *why)
 	decision_add_reason(d, "%s", why);
 }
 
+/* S after the N bytes of BUF (LEN > N), cut to fit; the length it would
+ * have had, as snprintf counts. */
+static size_t append(char *buf, size_t len, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	memcpy(buf + n, s, k < len - n ? k : len - n - 1);
+	buf[k < len - n ? n + k : len - 1] = '\0';
+	return n + k;
+}
+
 void decision_message(const struct decision *d, char *buf, size_t len)
 {
 	size_t n = 0;
 	unsigned i;
-	int w;
 
+	/* every denial's message: concatenation, not a printf per reason */
 	buf[0] = '\0';
 	if (d->rule) {
-		w = snprintf(buf, len, "rule \"%s\": ", d->rule);
-		if (w < 0 || (size_t)w >= len)
+		n = append(buf, len, n, "rule \"");
+		if (n < len)
+			n = append(buf, len, n, d->rule);
+		if (n < len)
+			n = append(buf, len, n, "\": ");
+		if (n >= len)
 			return;
-		n = (size_t)w;
 	}
 	for (i = 0; i < d->nreasons && n < len; i++) {
-		w = snprintf(buf + n, len - n, "%s%s", i ? "; " : "", d->reasons[i]);
-		if (w < 0)
-			return;
-		n += (size_t)w;
+		if (i)
+			n = append(buf, len, n, "; ");
+		if (n < len)
+			n = append(buf, len, n, d->reasons[i]);
 	}
 }
 

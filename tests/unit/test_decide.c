@@ -87,6 +87,35 @@ static void message(const struct decision *d, char *buf, size_t len)
 	decision_message(d, buf, len);
 }
 
+/* The message as "rule \"R\": " and the reasons joined by "; ", cut at every
+ * buffer size as snprintf would cut it (what decision_message did with a
+ * printf per piece, before it was plain copies). */
+static void test_message_cut(void **state)
+{
+	struct decision d;
+	const char *full = "rule \"tenants\": HostConfig.Privileged=true is not allowed; "
+			   "a second reason; 3";
+	char buf[128];
+	size_t len, want;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.rule = "tenants";
+	decision_add_reason(&d, "HostConfig.Privileged=true is not allowed");
+	decision_add_reason(&d, "a second reason");
+	decision_add_reason(&d, "%d", 3);
+	for (len = 1; len <= sizeof(buf); len++) {
+		memset(buf, 'x', sizeof(buf));
+		decision_message(&d, buf, len);
+		want = strlen(full) < len ? strlen(full) : len - 1;
+		assert_int_equal(strlen(buf), want);
+		assert_memory_equal(buf, full, want);
+	}
+	d.rule = NULL;
+	decision_message(&d, buf, sizeof(buf));
+	assert_string_equal(buf, "HostConfig.Privileged=true is not allowed; a second reason; 3");
+}
+
 static void test_rule_allows(void **state)
 {
 	struct decision d;
@@ -430,6 +459,7 @@ static void test_corpus_routes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_message_cut),
 		cmocka_unit_test(test_rule_allows),
 		cmocka_unit_test(test_default_deny_message),
 		cmocka_unit_test(test_deny_rule_message),
