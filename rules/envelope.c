@@ -447,11 +447,34 @@ static int read_certs_field(struct scan *s, struct envelope *env)
 	}
 }
 
+/* A plain decimal integer at the cursor, as dockerd writes a status code
+ * ("201"): up to 15 digits, no sign, fraction or exponent, then a
+ * delimiter. Consumed into *OUT, 1; anything else is json.c's to read, 0. */
+static int take_small_int(struct scan *s, long long *out)
+{
+	const char *p = s->p;
+	long long v = 0;
+	size_t n = 0;
+
+	while (p + n < s->end && n <= 15 && p[n] >= '0' && p[n] <= '9')
+		v = v * 10 + (p[n++] - '0');
+	if (n == 0 || n > 15 || (n > 1 && p[0] == '0') || p + n >= s->end || p[n] == '\0' ||
+	    !strchr(",} \t\n\r", p[n]))
+		return 0;
+	*out = v;
+	s->p = p + n;
+	return 1;
+}
+
 static int read_int_field(struct scan *s, enum field_id f, struct envelope *env)
 {
-	cJSON *v = parse_value(s);
+	cJSON *v;
 	int rc = 0;
 
+	skip_ws(s);
+	if (take_small_int(s, &env->response_status))
+		return 0;
+	v = parse_value(s);
 	if (!v)
 		return -1;
 	if (!cJSON_IsNull(v) && json_int64(v, &env->response_status) != 0)

@@ -3,7 +3,7 @@
  * decision and an audit record, under a fixed policy. Invariants checked: an
  * envelope that does not decode is never allowed (it has no decision); one
  * that decodes is strict JSON (json_parse_strict takes it too), and the
- * scanner read the same values a tree of it holds. */
+ * scanner read the same values a tree of it holds (status code included). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +44,7 @@ static void check_against_tree(const uint8_t *data, size_t size, const struct en
 {
 	char err[256];
 	cJSON *root = json_parse_strict((const char *)data, size, err, sizeof(err));
+	const cJSON *status;
 	const char *user, *body;
 	unsigned char *decoded;
 	long n;
@@ -68,6 +69,10 @@ static void check_against_tree(const uint8_t *data, size_t size, const struct en
 	} else if (env->has_body || env->body) {
 		abort();
 	}
+	status = cJSON_GetObjectItemCaseSensitive(root, "ResponseStatusCode");
+	if (cJSON_IsNumber(status) ? status->valuedouble != (double)env->response_status
+				   : env->response_status != 0)
+		abort();	/* the status read in place is the tree's number */
 	cJSON_Delete(root);
 }
 

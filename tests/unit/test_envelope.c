@@ -87,6 +87,43 @@ static void test_anonymous_and_response(void **state)
 	envelope_free(&env);
 }
 
+/* The status code, read in place when it is plain digits and by json.c
+ * otherwise, is the same number either way; what JSON refuses is refused. */
+static void test_status_code(void **state)
+{
+	static const struct {
+		const char *text;
+		bool ok;
+		long long want;
+	} cases[] = {
+		{ "201", true, 201 }, { "0", true, 0 }, { " 404 ", true, 404 },
+		{ "999999999999999", true, 999999999999999LL },
+		{ "1234567890123456", true, 1234567890123456LL }, { "2.01e2", true, 201 },
+		{ "-5", true, -5 }, { "null", true, 0 }, { "0201", false, 0 }, { "20 1", false, 0 },
+		{ "201x", false, 0 }, { "2e", false, 0 }, { "200.5", false, 0 }, { "+1", false, 0 },
+	};
+	char text[256], err[256];
+	struct envelope env;
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "{\"RequestMethod\":\"GET\",\"RequestUri\":\"/x\","
+			 "\"ResponseStatusCode\":%s}", cases[i].text);
+		rc = decode(text, &env, err, sizeof(err));
+		if (!cases[i].ok) {
+			if (rc == 0)
+				fail_msg("accepted status %s", cases[i].text);
+			continue;
+		}
+		if (rc != 0)
+			fail_msg("status %s: %s", cases[i].text, err);
+		assert_int_equal(env.response_status, cases[i].want);
+		envelope_free(&env);
+	}
+}
+
 static void test_malformed_refused(void **state)
 {
 	(void)state;
@@ -320,6 +357,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_protocol_example),
 		cmocka_unit_test(test_anonymous_and_response),
+		cmocka_unit_test(test_status_code),
 		cmocka_unit_test(test_malformed_refused),
 		cmocka_unit_test(test_escapes_and_utf8),
 		cmocka_unit_test(test_scanner_refuses),
