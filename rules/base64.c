@@ -157,6 +157,7 @@ static bool have_ssse3;
 
 __attribute__((constructor)) static void check_cpu(void)
 {
+	__builtin_cpu_init();	/* ours may run before libgcc's own constructor */
 	have_ssse3 = __builtin_cpu_supports("ssse3");
 }
 #endif

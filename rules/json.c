@@ -272,6 +272,7 @@ static bool have_avx2;
 
 __attribute__((constructor)) static void check_cpu(void)
 {
+	__builtin_cpu_init();	/* ours may run before libgcc's own constructor */
 	have_avx2 = __builtin_cpu_supports("avx2");
 }
 #endif
