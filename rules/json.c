@@ -930,11 +930,100 @@ static char *op_key_done(char *key, size_t len)
 	return key;
 }
 
+/*
+ * The plain string at o->p (its opening quote), copied straight into the
+ * arena's free space sixteen bytes at a time as it is scanned, HDR bytes
+ * after the free space's start, then allocated: one pass over the bytes
+ * instead of a scan and a copy. NULL when it is not plain or is near the end
+ * of the text or of the arena: op_string's other paths then.
+ */
+#if defined(__SSE2__)
+/* 16 bytes of 0xFF then 16 of 0: the 16 at (16 - N) keep N bytes of a block. */
+static const unsigned char keep_bytes[32] = {
+	0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+	0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+};
+
+/* key_hash_n of the N (< 16) plain ASCII bytes at the start of C, which is
+ * the block they were read in: the same words, already in a register. */
+static uint64_t block_key_hash(__m128i c, size_t n)
+{
+	__m128i kept = _mm_and_si128(c, _mm_loadu_si128((const __m128i *)(const void *)
+							 (keep_bytes + 16 - n)));
+	uint64_t w0 = (uint64_t)_mm_cvtsi128_si64(kept);
+	uint64_t w1 = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(kept, kept));
+	uint64_t h = 0;
+
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#error "block_key_hash reads x86's little-endian lanes"
+#endif
+	if (n > 0)
+		h = mix(h, fold8(w0));
+	if (n > 8)
+		h = mix(h, fold8(w1));
+	return hash_end(h, n);
+}
+#endif
+
+static char *op_plain_copy(struct onepass *o, bool key, size_t *lenp)
+{
+#if defined(__SSE2__)
+	size_t hdr = key ? sizeof(struct key_head) : 0;
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i space = _mm_set1_epi8(0x20);
+	struct json_arena *a = o->a;
+	const unsigned char *q = o->p + 1;
+	size_t left = (size_t)(o->end - q), room = a->size - a->used, k = 0, len;
+	char *dst = a->base + a->used + hdr;
+
+	if (room < hdr)
+		return NULL;
+	room -= hdr;
+	/* every store (16 bytes at k) and the NUL stay inside the free space */
+	while (k + 16 <= left && k + 17 <= room) {
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(q + k));
+		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, quote),
+							_mm_cmpeq_epi8(c, bslash)),
+					   _mm_cmplt_epi8(c, space));
+		unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+
+		_mm_storeu_si128((__m128i *)(void *)(dst + k), c);
+		if (mask) {
+			len = k + (size_t)__builtin_ctz(mask);
+			if (q[len] != '"' || bump(a, hdr + len + 1) != dst - hdr)
+				return NULL;	/* an escape, a control or UTF-8 byte */
+			dst[len] = '\0';
+			o->p = q + len + 1;
+			*lenp = len;
+			if (!key)
+				return dst;
+			if (k > 0)
+				return op_key_done(dst, len);
+			/* a key of one block, as nearly all are: hashed from the
+			 * register; plain bytes are ASCII, so its length is kept */
+			((struct key_head *)(void *)dst - 1)->hash = block_key_hash(c, len);
+			((struct key_head *)(void *)dst - 1)->ascii_len = len;
+			return dst;
+		}
+		k += 16;
+	}
+#else
+	(void)o;
+	(void)key;
+	(void)lenp;
+#endif
+	return NULL;
+}
+
 static char *op_string(struct onepass *o, bool key)
 {
 	const unsigned char *q = o->p + 1, *run;
 	size_t cap, n = (size_t)(o->end - o->p), plain;
 	char *out, *w;
+
+	out = op_plain_copy(o, key, &plain);
+	if (out)
+		return out;
 
 	/* Nearly every string is plain bytes to its quote: found sixteen at a
 	 * time (prescan's plain_run), copied at once. */

@@ -47,6 +47,20 @@ static void walk(const cJSON *item)
 	}
 }
 
+/* The hash the one-pass reader left before each key is json_key_hash's. */
+static void hashes_as_computed(const cJSON *item)
+{
+	const cJSON *it;
+	size_t a, b;
+
+	for (it = item->child; it; it = it->next) {
+		if (cJSON_IsObject(item) &&
+		    (json_member_key_hash(it, &a) != json_key_hash(it->string, &b) || a != b))
+			abort();
+		hashes_as_computed(it);
+	}
+}
+
 static int same_str(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
@@ -86,8 +100,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fast && !j)
 		abort();	/* the one-pass reader took what the strict parser refuses */
-	if (fast)
+	if (fast) {
 		same_tree(fast, j);
+		hashes_as_computed(fast);
+	}
 	json_arena_free(arena, fast);
 	if (j) {
 		walk(j);

@@ -409,6 +409,38 @@ static void test_quote(void **state)
 	assert_string_equal(buf, "");
 }
 
+/* The hash the one-pass reader leaves before a key, however it read the key
+ * (one block, several, escaped, non-ASCII), is json_key_hash's. */
+static void test_member_hash(void **state)
+{
+	struct json_arena *arena;
+	char doc[4096], key[48];
+	size_t n = 0, len, a, b;
+	const cJSON *it;
+	cJSON *root;
+
+	(void)state;
+	n += (size_t)snprintf(doc + n, sizeof(doc) - n, "{");
+	for (len = 0; len <= 40; len++) {
+		memset(key, 'A' + (int)(len % 26), len);
+		key[len] = '\0';
+		if (len == 3)
+			strcpy(key, "K\\u00e9y");	/* escaped: the slow path */
+		if (len == 5)
+			strcpy(key, "Bind\xc5\xbf");	/* U+017F */
+		n += (size_t)snprintf(doc + n, sizeof(doc) - n, "%s\"%s\":%zu", len ? "," : "", key, len);
+	}
+	snprintf(doc + n, sizeof(doc) - n, "}");
+	root = json_parse_onepass(doc, strlen(doc), &arena);
+	assert_non_null(root);
+	for (it = root->child, n = 0; it; it = it->next, n++) {
+		if (json_member_key_hash(it, &a) != json_key_hash(it->string, &b) || a != b)
+			fail_msg("key \"%s\": the reader's hash is not json_key_hash's", it->string);
+	}
+	assert_int_equal(n, 41);
+	json_arena_free(arena, root);
+}
+
 /* json_quote against the obvious one-byte-at-a-time quoting, on strings long
  * enough for its sixteen-byte runs, with every kind of byte it escapes at
  * every position: a valid two-byte sequence (kept), an invalid byte
@@ -727,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_int64),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_quote_against_reference),
+		cmocka_unit_test(test_member_hash),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_base64_against_reference),
 		cmocka_unit_test(test_arena),
