@@ -207,7 +207,7 @@ static int expand(const char *pat, const char *user, bool escape, char *out, siz
 	size_t w = 0;
 
 	while (*pat) {
-		if (strncmp(pat, "{user}", 6) == 0) {
+		if (*pat == '{' && strncmp(pat, "{user}", 6) == 0) {
 			const char *u;
 
 			for (u = user ? user : ""; *u; u++) {

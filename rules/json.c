@@ -555,7 +555,7 @@ bool json_key_equal(const char *key, size_t ascii_len, const char *folded, size_
 
 /* json_key_hash of MEMBER's key: read where the one-pass reader left it,
  * else computed (below, with the arenas). */
-static uint64_t member_hash(const cJSON *member, size_t *ascii_len);
+static inline uint64_t member_hash(const cJSON *member, size_t *ascii_len);
 
 static int folded_key_cmp(const void *a, const void *b)
 {
@@ -848,7 +848,7 @@ struct key_head {
 };
 _Static_assert(sizeof(struct key_head) % 16 == 0, "the text after a head stays 16-aligned");
 
-static uint64_t member_hash(const cJSON *member, size_t *ascii_len)
+static inline uint64_t member_hash(const cJSON *member, size_t *ascii_len)
 {
 	const struct json_arena *a;
 	const struct key_head *head;
