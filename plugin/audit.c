@@ -378,15 +378,43 @@ static void quoted(struct line *l, const char *s)
 }
 
 /* ,"key":"value" (or null when VALUE is NULL) */
-static void field(struct line *l, const char *key, const char *value)
+/* ,"KEY": (no comma first in the record), in one bounds check. */
+static void key(struct line *l, const char *name)
 {
-	raw(l, l->len > 1 ? ",\"" : "\"");
-	raw(l, key);
-	raw(l, "\":");
+	size_t k = strlen(name), w = l->len;
+
+	if (l->overflow || w + k + 4 >= l->cap) {
+		l->overflow = 1;
+		return;
+	}
+	if (w > 1)
+		l->buf[w++] = ',';
+	l->buf[w++] = '"';
+	memcpy(l->buf + w, name, k);
+	w += k;
+	l->buf[w++] = '"';
+	l->buf[w++] = ':';
+	l->buf[w] = '\0';
+	l->len = w;
+}
+
+static void field(struct line *l, const char *name, const char *value)
+{
+	key(l, name);
 	if (value)
 		quoted(l, value);
 	else
 		raw(l, "null");
+}
+
+/* A field whose value is one of ours (a name, a phase, a timestamp): plain
+ * printable ASCII with nothing to escape, so copied between quotes. */
+static void field_plain(struct line *l, const char *name, const char *value)
+{
+	key(l, name);
+	raw(l, "\"");
+	raw(l, value);
+	raw(l, "\"");
 }
 
 /* RFC 3339 in UTC with microseconds. The date and time of day change once a
@@ -433,17 +461,20 @@ static int format_record(const struct decision *d, const struct envelope *env, l
 
 	timestamp(ts, sizeof(ts));
 	raw(&l, "{");
-	field(&l, "time", ts);
+	field_plain(&l, "time", ts);
 	field(&l, "user", d->user);
 	field(&l, "authn", env && env->authn ? env->authn : "none");
 	field(&l, "method", env ? env->method : NULL);
 	field(&l, "uri", env ? env->uri : NULL);
-	field(&l, "action", d->action ? action_name(d->action) : NULL);
+	if (d->action)
+		field_plain(&l, "action", action_name(d->action));
+	else
+		field(&l, "action", NULL);
 	field(&l, "object", d->object[0] ? d->object : NULL);
-	field(&l, "phase", d->phase == PHASE_RESPONSE ? "response" : "request");
-	field(&l, "decision", outcome_name(d->outcome));
+	field_plain(&l, "phase", d->phase == PHASE_RESPONSE ? "response" : "request");
+	field_plain(&l, "decision", outcome_name(d->outcome));
 	field(&l, "rule", d->rule);
-	field(&l, "mode", mode_name(d->mode));
+	field_plain(&l, "mode", mode_name(d->mode));
 	raw(&l, ",\"reasons\":[");
 	for (i = 0; i < d->nreasons; i++) {
 		if (i)
@@ -544,7 +575,7 @@ void audit_reload(struct audit *a, const char *policy, bool ok, const struct pol
 		return;
 	timestamp(ts, sizeof(ts));
 	raw(&l, "{");
-	field(&l, "time", ts);
+	field_plain(&l, "time", ts);
 	field(&l, "event", "reload");
 	field(&l, "policy", policy);
 	field(&l, "result", ok ? "ok" : "error");
