@@ -203,7 +203,19 @@ static void note_identity_headers(const struct envelope *env, struct decision *d
 		"X-Auth-User", "X-Auth-Request-User", "X-User", "X-Forwarded-Email", NULL,
 	};
 	const char *const *h;
+	const cJSON *it;
+	size_t n;
 
+	/* One pass first: a claim is named "...-User" or "X-Forwarded-Email", and
+	 * nearly every call has neither; the notes keep the list's order. */
+	for (it = cJSON_IsObject(env->headers) ? env->headers->child : NULL; it; it = it->next) {
+		n = strlen(it->string);
+		if ((n >= 5 && memcmp(it->string + n - 5, "-User", 5) == 0) ||
+		    strcmp(it->string, "X-Forwarded-Email") == 0)
+			break;
+	}
+	if (it == NULL)
+		return;
 	for (h = claims; *h && d->nnotes < sizeof(d->notes) / sizeof(d->notes[0]); h++)
 		if (envelope_header(env, *h))
 			snprintf(d->notes[d->nnotes++], DECISION_REASON_LEN,

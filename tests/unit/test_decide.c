@@ -374,6 +374,23 @@ static void test_identity_header_ignored(void **state)
 	assert_non_null(strstr(line, "\"notes\":[\"ignored the Authz-User header"));
 	envelope_free(&env);
 	free(s);
+
+	/* the one claim not named "...-User"; and a look-alike that is none */
+	s = make_envelope("bob", "POST", "/v1.41/containers/create", "application/json",
+			  "X-Forwarded-Email", "admin@example.com", "{}");
+	assert_int_equal(envelope_decode(s, strlen(s), &env, err, sizeof(err)), 0);
+	decide(*state, &env, PHASE_REQUEST, &d);
+	assert_int_equal(d.nnotes, 1);
+	assert_non_null(strstr(d.notes[0], "ignored the X-Forwarded-Email header"));
+	envelope_free(&env);
+	free(s);
+	s = make_envelope("bob", "POST", "/v1.41/containers/create", "application/json",
+			  "X-Not-A-User", "admin", "{}");
+	assert_int_equal(envelope_decode(s, strlen(s), &env, err, sizeof(err)), 0);
+	decide(*state, &env, PHASE_REQUEST, &d);
+	assert_int_equal(d.nnotes, 0);
+	envelope_free(&env);
+	free(s);
 }
 
 static void test_response_phase(void **state)
