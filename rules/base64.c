@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "cpu.h"
 
 /* value + 1 for the alphabet; 0 for anything else, including '='. */
 static const uint8_t dec[256] = {
@@ -153,13 +154,6 @@ decode_blocks(const unsigned char *s, size_t *pi, size_t len, unsigned char *out
 	return true;
 }
 
-static bool have_ssse3;
-
-__attribute__((constructor)) static void check_cpu(void)
-{
-	__builtin_cpu_init();	/* ours may run before libgcc's own constructor */
-	have_ssse3 = __builtin_cpu_supports("ssse3");
-}
 #endif
 
 long base64_decode(const char *in, size_t len, unsigned char *out)
@@ -174,7 +168,7 @@ long base64_decode(const char *in, size_t len, unsigned char *out)
 	if (len == 0)
 		return 0;
 #if defined(__x86_64__) && defined(__GNUC__)
-	if (have_ssse3 && !decode_blocks(s, &i, len, out, &o))
+	if (cpu_ssse3 && !decode_blocks(s, &i, len, out, &o))
 		return -1;
 #endif
 	/* Every quantum but the last has no padding. */

@@ -35,6 +35,7 @@
 #include <immintrin.h>
 #endif
 
+#include "cpu.h"
 #include "json.h"
 
 /* ---------------------------------------------------------------- folding */
@@ -268,13 +269,6 @@ __attribute__((target("avx2"))) static size_t plain_run_avx2(const unsigned char
 	return i;
 }
 
-static bool have_avx2;
-
-__attribute__((constructor)) static void check_cpu(void)
-{
-	__builtin_cpu_init();	/* ours may run before libgcc's own constructor */
-	have_avx2 = __builtin_cpu_supports("avx2");
-}
 #endif
 
 static size_t plain_run(const unsigned char *s, size_t i, size_t n)
@@ -302,7 +296,7 @@ static size_t plain_run(const unsigned char *s, size_t i, size_t n)
 #if defined(__x86_64__) && defined(__GNUC__)
 		/* 32 plain bytes in, a long run is likely (a base64 blob): on
 		 * with AVX2, back here for the last bytes or the byte it stops at */
-		if (i - start == 32 && have_avx2 && n - i >= 64)
+		if (i - start == 32 && cpu_avx2 && n - i >= 64)
 			i = plain_run_avx2(s, i, n);
 #endif
 	}
