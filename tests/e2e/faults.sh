@@ -674,8 +674,15 @@ fake_dockerd() {
 	FAKE_PID=$!
 	started "$FAKE_PID"
 	pc_wait_until 5 _fake_up || true
-	grep -q listening "$D/fake.out" ||
-		pc_die "the fake dockerd ($1) did not start: $(cat "$D/fake.err")"
+	if ! grep -q listening "$D/fake.out"; then
+		# say which: it exited (and how), or it runs and never listened
+		local st="still running after 5 s"
+		if ! pc_alive "$FAKE_PID"; then
+			st="exited with status 0"
+			wait "$FAKE_PID" || st="exited with status $?"
+		fi
+		pc_die "the fake dockerd ($1) did not start ($st): $(cat "$D/fake.err")"
+	fi
 }
 
 fake_stop() {
@@ -807,6 +814,7 @@ dockerd_case() {
 	# --audit-sync: "every volume that exists had its allow logged" holds
 	# across a SIGKILL only when each record is written before its answer;
 	# batched mode may lose the last few milliseconds (spec/audit.md)
+	# shellcheck disable=SC2034 # read by lib.sh's pc_start_plugin
 	PC_PLUGIN_ARGS=(--audit-envelopes --audit-sync)
 	# shellcheck disable=SC2119 # the CA and dockerd's certificate only: no TLS users
 	pc_make_certs
