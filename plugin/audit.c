@@ -377,7 +377,6 @@ static void quoted(struct line *l, const char *s)
 		l->len += (size_t)n;
 }
 
-/* ,"key":"value" (or null when VALUE is NULL) */
 /* ,"KEY": (no comma first in the record), in one bounds check. */
 static void key(struct line *l, const char *name)
 {
@@ -398,6 +397,7 @@ static void key(struct line *l, const char *name)
 	l->len = w;
 }
 
+/* ,"NAME":"VALUE", quoted as Go quotes (or null when VALUE is NULL). */
 static void field(struct line *l, const char *name, const char *value)
 {
 	key(l, name);
