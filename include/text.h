@@ -5,6 +5,13 @@
 
 #include <stddef.h>
 
+/* The N bytes at S into BUF (LEN > 0 bytes), cut to fit, NUL-terminated. */
+void text_copy(char *buf, size_t len, const char *s, size_t n);
+
+/* S after the N bytes already in BUF (N < LEN), cut to fit; returns the
+ * length the text would have uncut, as snprintf counts. */
+size_t text_append(char *buf, size_t len, size_t n, const char *s);
+
 /* The strings after LEN, up to a NULL, one after another in BUF (LEN > 0
  * bytes), cut to fit as snprintf would; returns BUF. */
 char *text_join(char *buf, size_t len, ...) __attribute__((sentinel));

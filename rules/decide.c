@@ -22,6 +22,7 @@
 #include "decide.h"
 #include "owner.h"
 #include "request.h"
+#include "text.h"
 #include "uri.h"
 
 void decision_add_reason(struct decision *d, const char *fmt, ...)
@@ -40,14 +41,6 @@ char *decision_next_reason(struct decision *d)
 	if (d->nreasons >= DECISION_MAX_REASONS)
 		return NULL;
 	return d->reasons[d->nreasons++];
-}
-
-static void copy(char *dst, size_t len, const char *src, size_t srclen)
-{
-	if (srclen >= len)
-		srclen = len - 1;
-	memcpy(dst, src, srclen);
-	dst[srclen] = '\0';
 }
 
 /* Is the media type of VALUE (parameters ignored, case-insensitive) TYPE? */
@@ -104,7 +97,7 @@ static void describe_object(struct decision *d, const struct route_match *m,
 	if (n + 1 < sizeof(d->object)) {
 		memcpy(d->object, kind, n);
 		d->object[n++] = ':';
-		copy(d->object + n, sizeof(d->object) - n, name, len);
+		text_copy(d->object + n, sizeof(d->object) - n, name, len);
 	}
 }
 
@@ -318,7 +311,7 @@ void decide_with(const struct policy *p, const struct envelope *env, enum phase 
 	memset(d, 0, sizeof(*d));
 	d->phase = phase;
 	d->mode = MODE_ENFORCE;
-	copy(d->user, sizeof(d->user), user, strlen(user));
+	text_copy(d->user, sizeof(d->user), user, strlen(user));
 	note_identity_headers(env, d);
 	if (read_request(d, env, user, &rq) != 0)
 		return;		/* structural: denied whatever the mode */
@@ -375,17 +368,6 @@ void decide_error(struct decision *d, enum phase phase, const char *why)
 	decision_add_reason(d, "%s", why);
 }
 
-/* S after the N bytes of BUF (LEN > N), cut to fit; the length it would
- * have had, as snprintf counts. */
-static size_t append(char *buf, size_t len, size_t n, const char *s)
-{
-	size_t k = strlen(s);
-
-	memcpy(buf + n, s, k < len - n ? k : len - n - 1);
-	buf[k < len - n ? n + k : len - 1] = '\0';
-	return n + k;
-}
-
 void decision_message(const struct decision *d, char *buf, size_t len)
 {
 	size_t n = 0;
@@ -394,19 +376,19 @@ void decision_message(const struct decision *d, char *buf, size_t len)
 	/* every denial's message: concatenation, not a printf per reason */
 	buf[0] = '\0';
 	if (d->rule) {
-		n = append(buf, len, n, "rule \"");
+		n = text_append(buf, len, n, "rule \"");
 		if (n < len)
-			n = append(buf, len, n, d->rule);
+			n = text_append(buf, len, n, d->rule);
 		if (n < len)
-			n = append(buf, len, n, "\": ");
+			n = text_append(buf, len, n, "\": ");
 		if (n >= len)
 			return;
 	}
 	for (i = 0; i < d->nreasons && n < len; i++) {
 		if (i)
-			n = append(buf, len, n, "; ");
+			n = text_append(buf, len, n, "; ");
 		if (n < len)
-			n = append(buf, len, n, d->reasons[i]);
+			n = text_append(buf, len, n, d->reasons[i]);
 	}
 }
 

@@ -30,6 +30,7 @@
 
 #include "errorf.h"
 #include "mounts.h"
+#include "text.h"
 
 /* ---- Go's path.Clean ------------------------------------------------- */
 
@@ -634,16 +635,6 @@ mode_group(const char *opt, size_t len)
 	return -1;
 }
 
-/* The LEN bytes at S into OUT (OUTLEN bytes), cut to fit. */
-static void
-copy_cut(char *out, size_t outlen, const char *s, size_t len)
-{
-	if (len >= outlen)
-		len = outlen - 1;
-	memcpy(out, s, len);
-	out[len] = '\0';
-}
-
 /*
  * parse_mode - linuxValidMountMode: MODE is "" or a comma list, each item
  * known, at most one per group (so "ro,rw" and "z,Z" fail). Fills the
@@ -667,7 +658,7 @@ parse_mode(const char *mode, struct bind_spec *out, bool *nocopy)
 		if (g == GROUP_RW && len == 2 && memcmp(o, "ro", 2) == 0)
 			out->read_only = true;
 		if (g == GROUP_PROPAGATION)
-			copy_cut(out->propagation, sizeof(out->propagation), o, len);
+			text_copy(out->propagation, sizeof(out->propagation), o, len);
 		if (g == GROUP_COPY)
 			*nocopy = true;
 		if (o[len] == '\0')
@@ -798,7 +789,7 @@ split4(const char *raw, char *buf, size_t buflen, char *parts[4])
 	size_t n = 1;
 	char *c;
 
-	copy_cut(buf, buflen, raw, strlen(raw));
+	text_copy(buf, buflen, raw, strlen(raw));
 	parts[0] = buf;
 	while (n < 4 && (c = strchr(parts[n - 1], ':')) != NULL) {
 		*c = '\0';

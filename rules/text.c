@@ -12,22 +12,33 @@
 
 #include "text.h"
 
+void text_copy(char *buf, size_t len, const char *s, size_t n)
+{
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+}
+
+size_t text_append(char *buf, size_t len, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	text_copy(buf + n, len - n, s, k);
+	return n + k;
+}
+
 char *text_join(char *buf, size_t len, ...)
 {
-	size_t w = 0, n;
+	size_t w = 0;
 	const char *s;
 	va_list ap;
 
+	buf[0] = '\0';
 	va_start(ap, len);
-	while ((s = va_arg(ap, const char *)) != NULL && w + 1 < len) {
-		n = strlen(s);
-		if (n > len - 1 - w)
-			n = len - 1 - w;
-		memcpy(buf + w, s, n);
-		w += n;
-	}
+	while (w + 1 < len && (s = va_arg(ap, const char *)) != NULL)
+		w = text_append(buf, len, w, s);
 	va_end(ap);
-	buf[w] = '\0';
 	return buf;
 }
 
