@@ -246,6 +246,20 @@ static uint64_t has_special(uint64_t v)
  * memory byte k is bits 8k..8k+7 of the word, the lowest mark is the first
  * special byte; elsewhere the byte loop finds it.
  */
+#if defined(__SSE2__)
+/* The bytes of C that end a plain run, one bit each: '"', '\\' and, read as
+ * signed bytes, those less than 0x20, which are the control characters and
+ * every byte from 0x80 up. SSE2 is the baseline of every x86-64. */
+static inline unsigned plain_stops16(__m128i c)
+{
+	__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8('"')),
+						_mm_cmpeq_epi8(c, _mm_set1_epi8('\\'))),
+				   _mm_cmplt_epi8(c, _mm_set1_epi8(0x20)));
+
+	return (unsigned)_mm_movemask_epi8(hit);
+}
+#endif
+
 #if defined(__x86_64__) && defined(__GNUC__)
 /* Thirty-two at a time where the CPU has AVX2 (checked at run time): the
  * base64 of a body or a certificate is kilobytes of one plain run. */
@@ -276,19 +290,11 @@ static size_t plain_run(const unsigned char *s, size_t i, size_t n)
 	uint64_t v, m;
 
 #if defined(__SSE2__)
-	/* Sixteen at a time where the baseline ISA has SSE2 (every x86-64): as
-	 * signed bytes, those below 0x20 and those from 0x80 up are exactly the
-	 * ones less than 0x20, so one compare finds both. */
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i space = _mm_set1_epi8(0x20);
 	size_t start = i;
 
+	/* sixteen at a time */
 	while (n - i >= 16) {
-		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, quote),
-							_mm_cmpeq_epi8(c, bslash)),
-					   _mm_cmplt_epi8(c, space));
-		unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+		unsigned mask = plain_stops16(_mm_loadu_si128((const __m128i *)(const void *)(s + i)));
 
 		if (mask)
 			return i + (size_t)__builtin_ctz(mask);
@@ -963,8 +969,6 @@ static char *op_plain_copy(struct onepass *o, bool key, size_t *lenp)
 {
 #if defined(__SSE2__)
 	size_t hdr = key ? sizeof(struct key_head) : 0;
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i space = _mm_set1_epi8(0x20);
 	struct json_arena *a = o->a;
 	const unsigned char *q = o->p + 1;
 	size_t left = (size_t)(o->end - q), room = a->size - a->used, k = 0, len;
@@ -976,10 +980,7 @@ static char *op_plain_copy(struct onepass *o, bool key, size_t *lenp)
 	/* every store (16 bytes at k) and the NUL stay inside the free space */
 	while (k + 16 <= left && k + 17 <= room) {
 		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(q + k));
-		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, quote),
-							_mm_cmpeq_epi8(c, bslash)),
-					   _mm_cmplt_epi8(c, space));
-		unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+		unsigned mask = plain_stops16(c);
 
 		_mm_storeu_si128((__m128i *)(void *)(dst + k), c);
 		if (mask) {
@@ -1364,23 +1365,19 @@ static int quote_plain(unsigned char c)
 static const unsigned char *quote_run(const unsigned char *p, const unsigned char *end)
 {
 #if defined(__SSE2__)
-	/* sixteen at a time, as plain_run: signed, "less than 0x20" also
-	 * catches every byte from 0x80 up */
-	const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7F);
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'), amp = _mm_set1_epi8('&');
+	/* sixteen at a time: what ends a plain run of JSON text, and DEL and
+	 * Go's three HTML escapes */
+	const __m128i del = _mm_set1_epi8(0x7F), lt = _mm_set1_epi8('<');
+	const __m128i gt = _mm_set1_epi8('>'), amp = _mm_set1_epi8('&');
 
 	while (end - p >= 16) {
 		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m128i hit = _mm_or_si128(_mm_cmplt_epi8(c, space), _mm_cmpeq_epi8(c, del));
-		unsigned mask;
+		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, del),
+							_mm_cmpeq_epi8(c, lt)),
+					   _mm_or_si128(_mm_cmpeq_epi8(c, gt),
+							_mm_cmpeq_epi8(c, amp)));
+		unsigned mask = plain_stops16(c) | (unsigned)_mm_movemask_epi8(hit);
 
-		hit = _mm_or_si128(hit, _mm_or_si128(_mm_cmpeq_epi8(c, quote),
-						     _mm_cmpeq_epi8(c, bslash)));
-		hit = _mm_or_si128(hit, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, lt),
-								  _mm_cmpeq_epi8(c, gt)),
-						     _mm_cmpeq_epi8(c, amp)));
-		mask = (unsigned)_mm_movemask_epi8(hit);
 		if (mask)
 			return p + __builtin_ctz(mask);
 		p += 16;
