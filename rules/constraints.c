@@ -1700,10 +1700,7 @@ static void check_image_ref(struct check *c, const char *subject, const char *ra
 	len = strlen(raw);
 	if (c->f->kind == BODY_PULL && raw[len - 1] == ':')
 		len--;
-	if (len >= sizeof(name))
-		len = sizeof(name) - 1;	/* cut, and image_parse refuses it as too long */
-	memcpy(name, raw, len);
-	name[len] = '\0';
+	text_copy(name, sizeof(name), raw, len);	/* cut: image_parse refuses it as too long */
 	if (image_parse(name, &ref, err, sizeof(err)) != 0) {
 		violate(c, "%s is not a valid image reference: %s", subject, err);
 		return;
