@@ -50,6 +50,8 @@ struct check {
 	const char *user;	/* {user} in patterns */
 	unsigned violations;
 	bool unreadable;	/* a value dockerd would refuse or read otherwise */
+	char suffix[96];	/* " (profile NAME)", built at the first reason */
+	size_t suffix_len;
 };
 
 /* ---------------------------------------------------------------- reasons */
@@ -84,20 +86,30 @@ static void vreason(struct check *c, const char *fmt, va_list ap)
 
 static void vreason(struct check *c, const char *fmt, va_list ap)
 {
-	char *reason = decision_next_reason(c->d), name[65], sfx[96];
-	size_t room;
+	char *reason = decision_next_reason(c->d), name[65];
+	size_t room, len;
 	int n;
 
 	if (reason == NULL)
 		return;		/* past the reasons a decision keeps */
-	text_join(name, sizeof(name), c->p->name ? c->p->name : "", NULL);
-	text_join(sfx, sizeof(sfx), " (profile ", name, ")", NULL);
+	if (c->suffix_len == 0) {
+		text_join(name, sizeof(name), c->p->name ? c->p->name : "", NULL);
+		text_join(c->suffix, sizeof(c->suffix), " (profile ", name, ")", NULL);
+		c->suffix_len = strlen(c->suffix);
+	}
 	/* the suffix always survives: the message is cut instead */
-	room = DECISION_REASON_LEN - strlen(sfx);
-	n = vsnprintf(reason, room, fmt, ap);
-	if (n > 0 && (size_t)n >= room)
+	room = DECISION_REASON_LEN - c->suffix_len;
+	n = text_vformat(reason, room, fmt, ap);
+	if (n < 0) {
+		reason[0] = '\0';
+		len = 0;
+	} else if ((size_t)n >= room) {
 		cut(reason, room - 4);
-	strcat(reason, sfx);
+		len = strlen(reason);
+	} else {
+		len = (size_t)n;
+	}
+	memcpy(reason + len, c->suffix, c->suffix_len + 1);
 }
 
 /* One violation of the profile. */
@@ -258,8 +270,8 @@ static const char *list_text(const struct check *c, const struct allow *a, char 
 		int n;
 
 		if (expand(a->list.items[i], c->user, false, item, sizeof(item)) != 0)
-			snprintf(item, sizeof(item), "%s", a->list.items[i]);
-		n = snprintf(buf + w, LIST_BUF - w, "%s%s", i ? ", " : "", item);
+			text_format(item, sizeof(item), "%s", a->list.items[i]);
+		n = text_format(buf + w, LIST_BUF - w, "%s%s", i ? ", " : "", item);
 		if (n < 0 || (size_t)n >= LIST_BUF - w) {
 			cut(buf, LIST_BUF - 4);
 			return buf;
@@ -280,7 +292,7 @@ static void refuse(struct check *c, const struct allow *a, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(subject, sizeof(subject), fmt, ap);
+	text_vformat(subject, sizeof(subject), fmt, ap);
 	va_end(ap);
 	if (a->list.n == 0)
 		violate(c, "%s is not allowed", subject);
@@ -442,10 +454,10 @@ static const char *human_bytes(char buf[32], long long v)
 
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (v > 0 && v % units[i].unit == 0) {
-			snprintf(buf, 32, "%lld%c", v / units[i].unit, units[i].suffix);
+			text_format(buf, 32, "%lld%c", v / units[i].unit, units[i].suffix);
 			return buf;
 		}
-	snprintf(buf, 32, "%lld", v);
+	text_format(buf, 32, "%lld", v);
 	return buf;
 }
 
@@ -453,12 +465,17 @@ static const char *human_bytes(char buf[32], long long v)
 static const char *human_cpus(char buf[32], long long nano)
 {
 	long long frac = nano % 1000000000LL;
-	int n = snprintf(buf, 32, "%lld", nano / 1000000000LL);
+	char digits[24], point[11];
+	size_t n = text_append(buf, 32, 0, text_decimal(digits, nano / 1000000000LL)), i;
 
-	if (frac > 0 && n > 0) {
-		snprintf(buf + n, 32 - (size_t)n, ".%09lld", frac);
-		for (n = (int)strlen(buf); buf[n - 1] == '0'; n--)
-			buf[n - 1] = '\0';
+	if (frac > 0) {
+		point[0] = '.';
+		for (i = 9; i >= 1; i--, frac /= 10)
+			point[i] = (char)('0' + frac % 10);
+		for (i = 10; point[i - 1] == '0'; i--)
+			;	/* no trailing zeros: "1.5", not "1.500000000" */
+		point[i] = '\0';
+		text_append(buf, 32, n, point);
 	}
 	return buf;
 }
@@ -551,7 +568,7 @@ static void check_capabilities(struct check *c)
 			for (it = c->f->cap_add ? c->f->cap_add->child : NULL; it; it = it->next) {
 				/* too long for any capability: dockerd refuses it, so do we */
 				if (cap_normalize(it->valuestring, name) != 0)
-					snprintf(name, sizeof(name), "%.*s...", CAP_BUF - 8,
+					text_format(name, sizeof(name), "%.*s...", CAP_BUF - 8,
 						 it->valuestring);
 				else if (allowed(c, add, name))
 					continue;
@@ -601,14 +618,14 @@ static const char *net_subject(const struct check *c, size_t i, char *buf, size_
 
 	switch (c->f->kind) {
 	case BODY_SERVICE:
-		snprintf(buf, len, "%s[%zu].Target=%s", net->legacy ? "Networks" : "TaskTemplate.Networks",
+		text_format(buf, len, "%s[%zu].Target=%s", net->legacy ? "Networks" : "TaskTemplate.Networks",
 			 net->index, show(v, net->name));
 		break;
 	case BODY_CONNECT:
-		snprintf(buf, len, "connecting to network %s", show(v, net->name));
+		text_format(buf, len, "connecting to network %s", show(v, net->name));
 		break;
 	default:
-		snprintf(buf, len, "%s[%s]", c->n->endpoints, show(v, net->name));
+		text_format(buf, len, "%s[%s]", c->n->endpoints, show(v, net->name));
 		break;
 	}
 	return buf;
@@ -1087,9 +1104,9 @@ static void check_mount_entries(struct check *c)
 				check_named_volume(c, field, m->source, m->read_only);
 				continue;
 			}
-			snprintf(sub, sizeof(sub), "%s.VolumeOptions.DriverConfig.Name", field);
+			text_format(sub, sizeof(sub), "%s.VolumeOptions.DriverConfig.Name", field);
 			check_volume_driver(c, sub, m->driver);
-			snprintf(sub, sizeof(sub), "%s.VolumeOptions.DriverConfig", field);
+			text_format(sub, sizeof(sub), "%s.VolumeOptions.DriverConfig", field);
 			if (m->driver == NULL || *m->driver == '\0' || strcmp(m->driver, "local") == 0)
 				check_local_options(c, sub, m->driver_opts, m->read_only);
 		} else if (strcmp(m->type, "npipe") == 0) {
@@ -1270,7 +1287,7 @@ static void check_ports(struct check *c)
 	for (i = 0; c->n->port_bindings && i < f->nbindings; i++) {
 		const struct fact_binding *b = &f->bindings[i];
 
-		snprintf(field, sizeof(field), "%s[%s][%zu]", c->n->port_bindings, show(v, b->port),
+		text_format(field, sizeof(field), "%s[%s][%zu]", c->n->port_bindings, show(v, b->port),
 			 b->index);
 		if (forbids(publish)) {
 			violate(c, "%s publishes a port, which is not allowed", field);
@@ -1297,7 +1314,7 @@ static void check_ports(struct check *c)
 		}
 	}
 	for (i = 0; c->n->ports && i < f->nsports; i++) {
-		snprintf(field, sizeof(field), "%s[%zu]", c->n->ports, i);
+		text_format(field, sizeof(field), "%s[%zu]", c->n->ports, i);
 		if (forbids(publish)) {
 			violate(c, "%s publishes a port, which is not allowed", field);
 			continue;
@@ -1306,7 +1323,7 @@ static void check_ports(struct check *c)
 		if (!allowed(c, ips, "0.0.0.0"))
 			violate(c, "%s binds all interfaces of every node, allowed: %s", field,
 				list_text(c, ips, list));
-		snprintf(port, sizeof(port), "%lld", f->sports[i].published);
+		text_format(port, sizeof(port), "%lld", f->sports[i].published);
 		check_host_port(c, field, port);
 	}
 }
@@ -1481,7 +1498,7 @@ static void check_endpoint_sysctls(struct check *c, size_t i)
 
 		end = s + strcspn(s, ",");
 		len = strcspn(s, "=,");
-		snprintf(key, sizeof(key), "%.*s", (int)(len < sizeof(key) ? len : sizeof(key) - 1), s);
+		text_format(key, sizeof(key), "%.*s", (int)(len < sizeof(key) ? len : sizeof(key) - 1), s);
 		if (!allowed(c, &c->p->sysctls, key))
 			refuse(c, &c->p->sysctls, "%s DriverOpts sets sysctl %s",
 			       net_subject(c, i, sub, sizeof(sub)), show(v, key));
@@ -1632,7 +1649,7 @@ static bool writes_allowed_name(struct check *c, const char *what, const char *r
 
 	if (repo == NULL || *repo == '\0')
 		return false;	/* no name: the image is known by ID only */
-	snprintf(name, sizeof(name), "%s%s%s", repo, tag && *tag ? ":" : "", tag ? tag : "");
+	text_format(name, sizeof(name), "%s%s%s", repo, tag && *tag ? ":" : "", tag ? tag : "");
 	if (image_parse(name, &ref, err, sizeof(err)) != 0 || image_allowed(c, &ref)) {
 		decision_add_reason(c->d, "%s as %s is not allowed: it would put any content under "
 				    "a name the allowed images include (profile %.64s)", what, name,
@@ -1707,10 +1724,10 @@ static void check_image_ref(struct check *c, const char *subject, const char *ra
 	}
 	if (tag && *tag) {
 		if (is_digest(tag)) {
-			snprintf(ref.digest, sizeof(ref.digest), "%s", tag);
+			text_format(ref.digest, sizeof(ref.digest), "%s", tag);
 			ref.tag[0] = '\0';
 		} else if (tag_valid(tag)) {
-			snprintf(ref.tag, sizeof(ref.tag), "%s", tag);
+			text_format(ref.tag, sizeof(ref.tag), "%s", tag);
 		} else {
 			violate(c, "%s has an invalid tag", subject);
 			return;
@@ -1736,9 +1753,9 @@ static void check_images(struct check *c)
 		if (f->kind == BODY_PULL && f->image == NULL)
 			return;		/* an import (fromSrc): nothing names an image to pull */
 		if (f->image == NULL || *f->image == '\0')
-			snprintf(subject, sizeof(subject), "%s", c->n->image);
+			text_format(subject, sizeof(subject), "%s", c->n->image);
 		else if (f->kind == BODY_PULL && f->tag && *f->tag)
-			snprintf(subject, sizeof(subject), "%s=%s with %s=%s", c->n->image,
+			text_format(subject, sizeof(subject), "%s=%s with %s=%s", c->n->image,
 				 show(v, f->image), c->n->tag, show(t, f->tag));
 		else
 			text_join(subject, sizeof(subject), c->n->image, "=", show(v, f->image), NULL);
@@ -1746,7 +1763,7 @@ static void check_images(struct check *c)
 	}
 	for (i = 0; c->n->mounts && i < f->nmounts; i++)
 		if (f->mounts[i].type && strcmp(f->mounts[i].type, "image") == 0) {
-			snprintf(subject, sizeof(subject), "%s[%zu].Source=%s", c->n->mounts, i,
+			text_format(subject, sizeof(subject), "%s[%zu].Source=%s", c->n->mounts, i,
 				 show(v, f->mounts[i].source));
 			check_image_ref(c, subject, f->mounts[i].source, NULL);
 		}

@@ -32,7 +32,7 @@ void decision_add_reason(struct decision *d, const char *fmt, ...)
 	if (d->nreasons >= DECISION_MAX_REASONS)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(d->reasons[d->nreasons++], DECISION_REASON_LEN, fmt, ap);
+	text_vformat(d->reasons[d->nreasons++], DECISION_REASON_LEN, fmt, ap);
 	va_end(ap);
 }
 
@@ -211,7 +211,7 @@ static void note_identity_headers(const struct envelope *env, struct decision *d
 		return;
 	for (h = claims; *h && d->nnotes < sizeof(d->notes) / sizeof(d->notes[0]); h++)
 		if (envelope_header(env, *h))
-			snprintf(d->notes[d->nnotes++], DECISION_REASON_LEN,
+			text_format(d->notes[d->nnotes++], DECISION_REASON_LEN,
 				 "ignored the %s header: the user is the TLS identity dockerd passes",
 				 *h);
 }
