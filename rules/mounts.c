@@ -167,7 +167,8 @@ walk_follow(struct walk *w, const char *target, size_t n)
  * two or four to none.
  */
 #define SETTLED_TTL_NS 1000000000LL
-#define SETTLED_SLOTS 32		/* per thread, direct-mapped by path hash */
+#define SETTLED_SETS 16		/* per thread, by path hash */
+#define SETTLED_WAYS 2			/* a parent and its child may share a set */
 #define SETTLED_TEXT 160		/* longer paths and link texts are not kept */
 
 enum settled_kind {
@@ -185,7 +186,7 @@ struct settled {
 	char link[SETTLED_TEXT];
 };
 
-static _Thread_local struct settled settled_cache[SETTLED_SLOTS];
+static _Thread_local struct settled settled_cache[SETTLED_SETS][SETTLED_WAYS];
 
 static long long
 now_ns(void)
@@ -197,40 +198,60 @@ now_ns(void)
 }
 
 static struct settled *
-settled_slot(const char *path, size_t len)
+settled_set(const char *path, size_t len)
 {
 	uint32_t h = 2166136261u;
 	size_t i;
 
 	for (i = 0; i < len; i++)
 		h = (h ^ (unsigned char)path[i]) * 16777619u;
-	return &settled_cache[h % SETTLED_SLOTS];
+	return settled_cache[h % SETTLED_SETS];
+}
+
+static bool
+settled_is(const struct settled *e, const char *path, size_t len)
+{
+	return e->kind != SETTLED_NONE && e->len == len && memcmp(e->path, path, len) == 0;
 }
 
 /* What is still known of PATH (LEN bytes), or NULL. */
 static const struct settled *
 settled_get(const char *path, size_t len, long long now)
 {
-	const struct settled *e;
+	const struct settled *set, *e;
+	size_t w;
 
 	if (len >= SETTLED_TEXT)
 		return NULL;
-	e = settled_slot(path, len);
-	if (e->kind == SETTLED_NONE || e->len != len || now - e->at >= SETTLED_TTL_NS ||
-	    now < e->at || memcmp(e->path, path, len) != 0)
-		return NULL;
-	return e;
+	set = settled_set(path, len);
+	for (w = 0; w < SETTLED_WAYS; w++) {
+		e = &set[w];
+		if (settled_is(e, path, len))
+			return now - e->at >= SETTLED_TTL_NS || now < e->at ? NULL : e;
+	}
+	return NULL;
 }
 
+/* Kept in PATH's own way if it has one, else in the way told longest ago. */
 static void
 settled_put(const char *path, size_t len, enum settled_kind kind, const char *link,
 	    size_t link_len, long long now)
 {
-	struct settled *e;
+	struct settled *set, *e;
+	size_t w;
 
 	if (len >= SETTLED_TEXT || link_len >= SETTLED_TEXT)
 		return;
-	e = settled_slot(path, len);
+	set = settled_set(path, len);
+	e = &set[0];
+	for (w = 0; w < SETTLED_WAYS; w++) {
+		if (settled_is(&set[w], path, len)) {
+			e = &set[w];
+			break;
+		}
+		if (set[w].kind == SETTLED_NONE || set[w].at < e->at)
+			e = &set[w];
+	}
 	e->kind = (unsigned char)kind;
 	e->at = now;
 	e->len = (unsigned char)len;

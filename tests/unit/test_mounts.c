@@ -512,7 +512,8 @@ static int settled_setup(void **state)
 
 static int settled_teardown(void **state)
 {
-	static const char *const names[] = { "x", "group/x", "group", "user/x", "user", "" };
+	static const char *const names[] = { "x0", "x1", "x2", "x3", "group/x", "group", "user/x",
+					     "user", "" };
 	char p[128];
 	size_t i;
 
@@ -528,42 +529,59 @@ static int settled_teardown(void **state)
  * second; a group-writable directory, or one a user owns, is not settled, and
  * nothing under it is kept. Needs root (a directory of root's under "/").
  */
+#define SETTLED_TRIES 4
+
 static void test_resolve_settled_kept(void **state)
 {
 	const char *dir = *state;
-	char in[PATH_MAX], want[PATH_MAX], link[PATH_MAX], sub[128], out[PATH_MAX];
+	char in[SETTLED_TRIES][PATH_MAX], link[PATH_MAX], sub[128], want[PATH_MAX],
+		out[PATH_MAX];
 	struct timespec second = { 1, 100000000L }, t0, t1;
 	static const char *const subs[] = { "group", "user" };
-	size_t i;
+	size_t i, timed = 0, kept = 0;
 
 	if (dir == NULL)
 		skip();
-	snprintf(in, sizeof(in), "%s/x/y", dir);
-	snprintf(link, sizeof(link), "%s/x", dir);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	expect_resolved(in, in);
-	assert_int_equal(symlink("/etc", link), 0);
-	assert_int_equal(mount_resolve_host_path(in, out, sizeof(out), NULL, 0), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	/* kept, as only root changes this; unless this machine took most of
-	 * the second between the two calls (a loaded CI runner, valgrind) */
-	if ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < 800000000L)
-		assert_string_equal(out, in);
+	/*
+	 * Each try: resolved, then swapped for a symlink, then resolved again.
+	 * Kept, as only root changes this; unless this machine took most of the
+	 * second between the two calls (a loaded CI runner, valgrind). Several
+	 * paths, as two of a path's entries may meet in one set of the cache and
+	 * one of them may go (an extra readlink, never a wrong answer).
+	 */
+	for (i = 0; i < SETTLED_TRIES; i++) {
+		snprintf(in[i], sizeof(in[i]), "%s/x%zu/y", dir, i);
+		snprintf(link, sizeof(link), "%s/x%zu", dir, i);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		expect_resolved(in[i], in[i]);
+		assert_int_equal(symlink("/etc", link), 0);
+		assert_int_equal(mount_resolve_host_path(in[i], out, sizeof(out), NULL, 0), 0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < 800000000L) {
+			timed++;
+			kept += strcmp(out, in[i]) == 0;
+		}
+	}
+	if (timed > 0)
+		assert_true(kept > 0);
 	nanosleep(&second, NULL);
-	expect_resolved(in, "/etc/y");
-	assert_int_equal(remove(link), 0);
+	for (i = 0; i < SETTLED_TRIES; i++) {
+		expect_resolved(in[i], "/etc/y");
+		snprintf(link, sizeof(link), "%s/x%zu", dir, i);
+		assert_int_equal(remove(link), 0);
+	}
 
 	/* dir/group is group-writable, dir/user is uid 1000's */
 	for (i = 0; i < 2; i++) {
 		snprintf(sub, sizeof(sub), "%s/%s", dir, subs[i]);
 		assert_int_equal(mkdir(sub, 0755), 0);
 		assert_int_equal(i == 0 ? chmod(sub, 0775) : chown(sub, 1000, 1000), 0);
-		snprintf(in, sizeof(in), "%s/x/y", sub);
+		snprintf(in[0], sizeof(in[0]), "%s/x/y", sub);
 		snprintf(link, sizeof(link), "%s/x", sub);
 		snprintf(want, sizeof(want), "%s/x/y", sub);
-		expect_resolved(in, want);
+		expect_resolved(in[0], want);
 		assert_int_equal(symlink("/etc", link), 0);
-		expect_resolved(in, "/etc/y");
+		expect_resolved(in[0], "/etc/y");
 	}
 }
 
