@@ -16,6 +16,8 @@ struct uri {
 	char *version;		/* "1.41" when a /v1.41 prefix was present, else NULL */
 	struct query_param *params;	/* in order of appearance */
 	size_t nparams;
+	char *mem;		/* uri.c's: one block holds all of the above */
+	size_t mem_used, mem_size;
 };
 
 /*

@@ -167,28 +167,23 @@ unhex(char c)
 /*
  * unescape - Go's url.unescape: "%XX" with two hex digits is one byte, any
  * other '%' is an error (dockerd answers 400); '+' is a space in the query
- * (QueryUnescape) and itself in a path. Returns a malloc'd NUL-terminated
- * copy of the N decoded bytes in *out and its length in *outlen, or -1 with
- * *bad at the faulty escape (*out NULL on either error).
+ * (QueryUnescape) and itself in a path. Writes the N decoded bytes and a NUL
+ * to D (N + 1 bytes: decoding never lengthens) and their count to *outlen;
+ * or -1 with *bad at the faulty escape.
  */
 static int
-unescape(const char *s, size_t n, bool query, char **out, size_t *outlen,
+unescape(const char *s, size_t n, bool query, char *d, size_t *outlen,
     const char **bad)
 {
 	size_t i, o = 0;
 	int hi, lo;
-	char *d;
 
-	*out = NULL;
 	*bad = NULL;
-	if ((d = malloc(n + 1)) == NULL)
-		return -1;
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%') {
 			if (n - i < 3 || (hi = unhex(s[i + 1])) < 0 ||
 			    (lo = unhex(s[i + 2])) < 0) {
 				*bad = s + i;
-				free(d);
 				return -1;
 			}
 			d[o++] = (char)(hi << 4 | lo);
@@ -200,9 +195,43 @@ unescape(const char *s, size_t n, bool query, char **out, size_t *outlen,
 		}
 	}
 	d[o] = '\0';
-	*out = d;
 	*outlen = o;
 	return 0;
+}
+
+/*
+ * The block a parsed URI lives in: its params, then its strings, each
+ * decoded into room its raw text bounds. One malloc per parse, one free.
+ * take() never hands out more than was reserved; if it ever had to, the
+ * parse fails (closed), it does not overflow.
+ */
+static int
+reserve(struct uri *u, size_t nparams, size_t pathlen, size_t querylen)
+{
+	/* path and version: each at most the raw path and a NUL; a pair
+	 * "k=v" decodes to at most its length and two NULs */
+	size_t params = nparams * sizeof(struct query_param);
+	size_t size = params + 2 * (pathlen + 1) + querylen + 2 * nparams;
+
+	if ((u->mem = malloc(size)) == NULL)
+		return -1;
+	u->mem_size = size;
+	u->mem_used = params;
+	if (nparams > 0)
+		u->params = (struct query_param *)(void *)u->mem;
+	return 0;
+}
+
+static char *
+take(struct uri *u, size_t n)
+{
+	char *p;
+
+	if (n > u->mem_size - u->mem_used)
+		return NULL;
+	p = u->mem + u->mem_used;
+	u->mem_used += n;
+	return p;
 }
 
 /* escape_len - how much of a bad escape at BAD to quote, at most "%XX". */
@@ -255,21 +284,21 @@ valid_utf8(const unsigned char *s, size_t n)
  * invalid UTF-8 becomes U+FFFD in Go. dockerd has no use for any of them.
  */
 static int
-decode_path(const char *s, size_t n, char **out, char *err, size_t errlen)
+decode_path(struct uri *u, const char *s, size_t n, char *err, size_t errlen)
 {
 	char q[QUOTE_BUF];
 	const char *bad;
 	size_t len, i;
-	char *p;
+	char *p = take(u, n + 1);
 
-	*out = NULL;
-	if (unescape(s, n, false, &p, &len, &bad) == -1) {
-		if (bad == NULL)
-			errorf(err, errlen, "out of memory");
-		else
-			errorf(err, errlen, "invalid percent-encoding %s in path "
-			    "(dockerd answers 400)",
-			    quote(q, sizeof(q), bad, escape_len(bad, s + n)));
+	if (p == NULL) {
+		errorf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (unescape(s, n, false, p, &len, &bad) == -1) {
+		errorf(err, errlen, "invalid percent-encoding %s in path "
+		    "(dockerd answers 400)",
+		    quote(q, sizeof(q), bad, escape_len(bad, s + n)));
 		return -1;
 	}
 	for (i = 0; i < len; i++) {
@@ -277,16 +306,14 @@ decode_path(const char *s, size_t n, char **out, char *err, size_t errlen)
 			errorf(err, errlen, "%s (%%%02X) in path",
 			    p[i] == '\0' ? "NUL byte" : "control character",
 			    (unsigned char)p[i]);
-			free(p);
 			return -1;
 		}
 	}
 	if (!valid_utf8((const unsigned char *)p, len)) {
 		errorf(err, errlen, "invalid UTF-8 in path");
-		free(p);
 		return -1;
 	}
-	*out = p;
+	u->path = p;
 	return 0;
 }
 
@@ -337,8 +364,10 @@ strip_version(struct uri *u)
 	n = strspn(p + 2, "0123456789.");
 	if (n == 0 || p[2 + n] != '/')
 		return 0;
-	if ((u->version = strndup(p + 2, n)) == NULL)
+	if ((u->version = take(u, n + 1)) == NULL)
 		return -1;
+	memcpy(u->version, p + 2, n);
+	u->version[n] = '\0';
 	memmove(p, p + 2 + n, strlen(p + 2 + n) + 1);
 	return 0;
 }
@@ -348,25 +377,24 @@ strip_version(struct uri *u)
 
 /* query_decode - QueryUnescape one key or value; no NUL (our strings end there). */
 static int
-query_decode(const char *s, size_t n, char **out, char *err, size_t errlen)
+query_decode(struct uri *u, const char *s, size_t n, char **out, char *err, size_t errlen)
 {
 	char q[QUOTE_BUF];
 	const char *bad;
 	size_t len;
 
-	if (unescape(s, n, true, out, &len, &bad) == -1) {
-		if (bad == NULL)
-			errorf(err, errlen, "out of memory");
-		else
-			errorf(err, errlen, "invalid percent-encoding %s in query "
-			    "(dockerd answers 400)",
-			    quote(q, sizeof(q), bad, escape_len(bad, s + n)));
+	if ((*out = take(u, n + 1)) == NULL) {
+		errorf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (unescape(s, n, true, *out, &len, &bad) == -1) {
+		errorf(err, errlen, "invalid percent-encoding %s in query "
+		    "(dockerd answers 400)",
+		    quote(q, sizeof(q), bad, escape_len(bad, s + n)));
 		return -1;
 	}
 	if (memchr(*out, '\0', len) != NULL) {
 		errorf(err, errlen, "NUL byte (%%00) in query");
-		free(*out);
-		*out = NULL;
 		return -1;
 	}
 	return 0;
@@ -380,17 +408,14 @@ add_param(struct uri *u, const char *s, size_t n, char *err, size_t errlen)
 	const char *eq = memchr(s, '=', n);
 	size_t klen = eq != NULL ? (size_t)(eq - s) : n;
 
-	if (query_decode(s, klen, &qp->key, err, errlen) == -1)
+	if (query_decode(u, s, klen, &qp->key, err, errlen) == -1)
 		return -1;
 	if (eq == NULL)
 		n = klen;	/* "key" alone has the value "" */
 	else
 		klen++;
-	if (query_decode(s + klen, n - klen, &qp->value, err, errlen) == -1) {
-		free(qp->key);
-		qp->key = NULL;
+	if (query_decode(u, s + klen, n - klen, &qp->value, err, errlen) == -1)
 		return -1;
-	}
 	u->nparams++;
 	return 0;
 }
@@ -404,18 +429,11 @@ add_param(struct uri *u, const char *s, size_t n, char *err, size_t errlen)
 static int
 parse_query(struct uri *u, const char *q, char *err, size_t errlen)
 {
-	size_t n = strlen(q), i, j, cap = 1;
+	size_t n = strlen(q), i, j;
 
 	if (memchr(q, ';', n) != NULL) {
 		errorf(err, errlen, "';' in query string (dockerd does not "
 		    "accept it as a separator)");
-		return -1;
-	}
-	for (i = 0; i < n; i++)
-		if (q[i] == '&')
-			cap++;
-	if ((u->params = calloc(cap, sizeof(*u->params))) == NULL) {
-		errorf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (i = 0; i <= n; i = j + 1) {
@@ -424,6 +442,17 @@ parse_query(struct uri *u, const char *q, char *err, size_t errlen)
 			return -1;
 	}
 	return 0;
+}
+
+/* The pairs a query has room for: one more than its '&'s. */
+static size_t
+query_pairs(const char *q)
+{
+	size_t n = 1;
+
+	for (; *q; q++)
+		n += *q == '&';
+	return n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -459,7 +488,11 @@ uri_parse(const char *raw, struct uri *u, char *err, size_t errlen)
 	}
 	if (split_target(raw, &path, &pathlen, &query, err, errlen) == -1)
 		goto out;
-	if (decode_path(path, pathlen, &u->path, err, errlen) == -1)
+	if (reserve(u, query ? query_pairs(query) : 0, pathlen, query ? strlen(query) : 0) != 0) {
+		errorf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (decode_path(u, path, pathlen, err, errlen) == -1)
 		goto out;
 	if (!path_is_clean(u->path)) {
 		errorf(err, errlen, "path %s is not clean (dockerd redirects it)",
@@ -496,16 +529,8 @@ uri_query_get(const struct uri *u, const char *key)
 void
 uri_free(struct uri *u)
 {
-	size_t i;
-
 	if (u == NULL)
 		return;
-	for (i = 0; i < u->nparams; i++) {
-		free(u->params[i].key);
-		free(u->params[i].value);
-	}
-	free(u->params);
-	free(u->path);
-	free(u->version);
+	free(u->mem);
 	memset(u, 0, sizeof(*u));
 }

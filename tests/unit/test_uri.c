@@ -324,6 +324,39 @@ test_uri_many_params(void **state)
 	free(raw);
 }
 
+/*
+ * What fills uri_parse's one block the most: a version as long as the path
+ * allows, and pairs that decode to more than they are ("k" alone is "k", ""
+ * and two NULs). A block too small for them would refuse these as "out of
+ * memory".
+ */
+static void
+test_uri_block_bound(void **state)
+{
+	char raw[2048], err[128], *p;
+	struct uri u;
+	size_t i;
+
+	(void)state;
+	p = raw + sprintf(raw, "/v");
+	for (i = 0; i < 200; i++)
+		*p++ = (char)('0' + i % 10);
+	p += sprintf(p, "/x?");
+	for (i = 0; i < 300; i++)
+		p += sprintf(p, i % 2 ? "%c&" : "%c=&", 'a' + (int)(i % 26));
+	for (i = 0; i < 300; i++)
+		p += sprintf(p, "%s%c", i ? "&" : "", 'a' + (int)(i % 26));
+	if (uri_parse(raw, &u, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(strlen(u.version), 200);
+	assert_string_equal(u.path, "/x");
+	assert_int_equal(u.nparams, 600);
+	assert_string_equal(u.params[299].key, "n");
+	assert_string_equal(u.params[599].key, "n");
+	assert_string_equal(u.params[599].value, "");
+	uri_free(&u);
+}
+
 static void
 test_uri_error_buffer(void **state)
 {
@@ -382,6 +415,7 @@ main(void)
 		cmocka_unit_test(test_uri_no_query),
 		cmocka_unit_test(test_uri_length_bound),
 		cmocka_unit_test(test_uri_many_params),
+		cmocka_unit_test(test_uri_block_bound),
 		cmocka_unit_test(test_uri_error_buffer),
 		cmocka_unit_test(test_uri_long_message_is_cut),
 		cmocka_unit_test(test_uri_free_twice),
