@@ -24,6 +24,7 @@
  */
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -820,14 +821,90 @@ __attribute__((constructor)) static void install_hooks(void)
 #define ARENA_ENABLED 1
 #endif
 
+/*
+ * Arenas this thread freed, kept for its next parses: each call parses a
+ * body and a header object or two of much the same sizes as the call
+ * before, and a malloc and a free of a 20 KB block cost more than the
+ * header object's whole parse. At most ARENA_KEEP of at most
+ * ARENA_KEEP_SIZE bytes, freed when the thread exits (or, for the thread
+ * that calls exit(), then).
+ */
+#define ARENA_KEEP 3
+#define ARENA_KEEP_SIZE (64u << 10)
+
+static _Thread_local struct json_arena *kept_arenas[ARENA_KEEP];
+static pthread_key_t kept_key;
+static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
+static bool kept_key_made;
+
+static void kept_drop(void *unused)
+{
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < ARENA_KEEP; i++) {
+		free(kept_arenas[i]);
+		kept_arenas[i] = NULL;
+	}
+}
+
+static void kept_key_init(void)
+{
+	kept_key_made = pthread_key_create(&kept_key, kept_drop) == 0;
+}
+
+__attribute__((destructor)) static void kept_drop_at_exit(void)
+{
+	kept_drop(NULL);
+}
+
+/* Keep A for this thread's next parse; false: free it instead. */
+static bool arena_keep(struct json_arena *a)
+{
+	size_t i;
+
+	if (a->size > ARENA_KEEP_SIZE)
+		return false;
+	pthread_once(&kept_once, kept_key_init);
+	if (!kept_key_made)
+		return false;
+	for (i = 0; i < ARENA_KEEP; i++)
+		if (kept_arenas[i] == NULL) {
+			/* a value, so that the key's destructor runs at thread exit */
+			if (pthread_setspecific(kept_key, kept_arenas) != 0)
+				return false;
+			kept_arenas[i] = a;
+			return true;
+		}
+	return false;
+}
+
+/* A kept arena of at least SIZE bytes, or NULL. */
+static struct json_arena *arena_reuse(size_t size)
+{
+	struct json_arena *a;
+	size_t i;
+
+	for (i = 0; i < ARENA_KEEP; i++)
+		if (kept_arenas[i] && kept_arenas[i]->size >= size) {
+			a = kept_arenas[i];
+			kept_arenas[i] = NULL;
+			return a;
+		}
+	return NULL;
+}
+
 static struct json_arena *arena_new(size_t len)
 {
 	size_t size = len < (ARENA_MAX - ARENA_MIN) / ARENA_PER_BYTE ?
 		      ARENA_MIN + len * ARENA_PER_BYTE : ARENA_MAX;
-	struct json_arena *a = malloc(sizeof(*a) + size);
+	struct json_arena *a = arena_reuse(size);
 
-	if (!a)
+	if (a) {
+		size = a->size;
+	} else if ((a = malloc(sizeof(*a) + size)) == NULL) {
 		return NULL;
+	}
 	a->size = size;
 	a->used = 0;
 	a->spilled = false;
@@ -1302,7 +1379,8 @@ void json_arena_free(struct json_arena *a, cJSON *root)
 			*pp = a->next;
 			break;
 		}
-	free(a);
+	if (!arena_keep(a))
+		free(a);
 }
 
 /* ---------------------------------------------------------------- lookups */
