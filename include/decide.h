@@ -50,6 +50,9 @@ struct lookup;
 void decide_with(const struct policy *p, const struct envelope *env, enum phase phase,
 		 const struct lookup *lk, struct decision *d);
 
+/* An empty decision (a denial, as its zero value is), ready to be filled. */
+void decision_clear(struct decision *d);
+
 /* An internal failure (bad envelope, out of memory): an error decision. */
 void decide_error(struct decision *d, enum phase phase, const char *why);
 

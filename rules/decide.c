@@ -14,6 +14,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -34,6 +35,15 @@ void decision_add_reason(struct decision *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	text_vformat(d->reasons[d->nreasons++], DECISION_REASON_LEN, fmt, ap);
 	va_end(ap);
+}
+
+/* Everything before the reasons zeroed, and no notes: 300 bytes, not the
+ * 3.6 KB of slots, which are read only up to nreasons and nnotes and each
+ * written whole (NUL-terminated) when counted. */
+void decision_clear(struct decision *d)
+{
+	memset(d, 0, offsetof(struct decision, reasons));
+	d->nnotes = 0;
 }
 
 char *decision_next_reason(struct decision *d)
@@ -308,7 +318,7 @@ void decide_with(const struct policy *p, const struct envelope *env, enum phase 
 	char err[256];
 	int rc;
 
-	memset(d, 0, sizeof(*d));
+	decision_clear(d);
 	d->phase = phase;
 	d->mode = MODE_ENFORCE;
 	text_copy(d->user, sizeof(d->user), user, strlen(user));
@@ -362,7 +372,7 @@ void decide(const struct policy *p, const struct envelope *env, enum phase phase
 
 void decide_error(struct decision *d, enum phase phase, const char *why)
 {
-	memset(d, 0, sizeof(*d));
+	decision_clear(d);
 	d->phase = phase;
 	d->outcome = OUTCOME_ERROR;
 	decision_add_reason(d, "%s", why);

@@ -101,6 +101,7 @@ static char spec_of(const char *fmt, size_t *len, enum size_mod *mod, int *prec)
 {
 	const char *p = fmt;
 
+	*len = 0;
 	*mod = MOD_NONE;
 	*prec = -1;
 	if (*p == '.') {
