@@ -352,7 +352,8 @@ struct line {
 	int overflow;
 };
 
-static void raw(struct line *l, const char *s)
+/* Inlined everywhere, so that the length of a literal is a constant. */
+static inline __attribute__((always_inline)) void raw(struct line *l, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -378,7 +379,7 @@ static void quoted(struct line *l, const char *s)
 }
 
 /* ,"KEY": (no comma first in the record), in one bounds check. */
-static void key(struct line *l, const char *name)
+static inline __attribute__((always_inline)) void key(struct line *l, const char *name)
 {
 	size_t k = strlen(name), w = l->len;
 

@@ -45,19 +45,22 @@ enum field_id {
 
 static const struct field {
 	const char *name;
+	size_t len;			/* strlen(name) */
 	enum field_type type;
 	int required;
 } fields[NFIELDS] = {
-	[FLD_USER] = { "User", F_STRING, 0 },
-	[FLD_AUTHN] = { "UserAuthNMethod", F_STRING, 0 },
-	[FLD_METHOD] = { "RequestMethod", F_STRING, 1 },
-	[FLD_URI] = { "RequestUri", F_STRING, 1 },
-	[FLD_BODY] = { "RequestBody", F_BASE64, 0 },
-	[FLD_HEADERS] = { "RequestHeaders", F_HEADERS, 0 },
-	[FLD_CERTS] = { "RequestPeerCertificates", F_CERTS, 0 },
-	[FLD_STATUS] = { "ResponseStatusCode", F_INT, 0 },
-	[FLD_RESPONSE_BODY] = { "ResponseBody", F_BASE64, 0 },
-	[FLD_RESPONSE_HEADERS] = { "ResponseHeaders", F_HEADERS, 0 },
+#define FIELD(name, type, required) { name, sizeof(name) - 1, type, required }
+	[FLD_USER] = FIELD("User", F_STRING, 0),
+	[FLD_AUTHN] = FIELD("UserAuthNMethod", F_STRING, 0),
+	[FLD_METHOD] = FIELD("RequestMethod", F_STRING, 1),
+	[FLD_URI] = FIELD("RequestUri", F_STRING, 1),
+	[FLD_BODY] = FIELD("RequestBody", F_BASE64, 0),
+	[FLD_HEADERS] = FIELD("RequestHeaders", F_HEADERS, 0),
+	[FLD_CERTS] = FIELD("RequestPeerCertificates", F_CERTS, 0),
+	[FLD_STATUS] = FIELD("ResponseStatusCode", F_INT, 0),
+	[FLD_RESPONSE_BODY] = FIELD("ResponseBody", F_BASE64, 0),
+	[FLD_RESPONSE_HEADERS] = FIELD("ResponseHeaders", F_HEADERS, 0),
+#undef FIELD
 };
 
 /* A string value: where its text is, and the tree that holds it when it had
@@ -516,7 +519,7 @@ static int field_index(const char *key, size_t len)
 	size_t i;
 
 	for (i = 0; i < NFIELDS; i++)
-		if (strlen(fields[i].name) == len && memcmp(fields[i].name, key, len) == 0)
+		if (fields[i].len == len && memcmp(fields[i].name, key, len) == 0)
 			return (int)i;
 	/* Folding maps at most 3 bytes to 1: a longer key folds to no field. */
 	if (len >= sizeof(copy))

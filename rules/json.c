@@ -262,21 +262,37 @@ static inline unsigned plain_stops16(__m128i c)
 #endif
 
 #if defined(__x86_64__) && defined(__GNUC__)
-/* Thirty-two at a time where the CPU has AVX2 (checked at run time): the
- * base64 of a body or a certificate is kilobytes of one plain run. */
+/* The bytes of the 32 at P that end a plain run, as plain_stops16 marks them. */
+__attribute__((target("avx2"))) static inline __m256i plain_stops32(const unsigned char *p)
+{
+	__m256i c = _mm256_loadu_si256((const __m256i *)(const void *)p);
+
+	return _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(c, _mm256_set1_epi8('"')),
+					       _mm256_cmpeq_epi8(c, _mm256_set1_epi8('\\'))),
+			       _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), c));
+}
+
+/* Sixty-four at a time where the CPU has AVX2 (checked at run time): the
+ * base64 of a body or a certificate is kilobytes of one plain run, and one
+ * test of two blocks' stops halves the branches. */
 __attribute__((target("avx2"))) static size_t plain_run_avx2(const unsigned char *s, size_t i,
 							    size_t n)
 {
-	const __m256i quote = _mm256_set1_epi8('"'), bslash = _mm256_set1_epi8('\\');
-	const __m256i space = _mm256_set1_epi8(0x20);
+	unsigned mask;
 
-	while (n - i >= 32) {
-		__m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
-		__m256i hit = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(c, quote),
-							      _mm256_cmpeq_epi8(c, bslash)),
-					      _mm256_cmpgt_epi8(space, c));
-		unsigned mask = (unsigned)_mm256_movemask_epi8(hit);
+	while (n - i >= 64) {
+		__m256i lo = plain_stops32(s + i), hi = plain_stops32(s + i + 32);
 
+		if (!_mm256_testz_si256(_mm256_or_si256(lo, hi), _mm256_or_si256(lo, hi))) {
+			mask = (unsigned)_mm256_movemask_epi8(lo);
+			if (mask)
+				return i + (size_t)__builtin_ctz(mask);
+			return i + 32 + (size_t)__builtin_ctz((unsigned)_mm256_movemask_epi8(hi));
+		}
+		i += 64;
+	}
+	if (n - i >= 32) {
+		mask = (unsigned)_mm256_movemask_epi8(plain_stops32(s + i));
 		if (mask)
 			return i + (size_t)__builtin_ctz(mask);
 		i += 32;

@@ -286,6 +286,46 @@ static void test_plain_runs_accepted(void **state)
 	}
 }
 
+/* json_plain_run against a byte loop: every stop byte at every position of
+ * runs long enough for every block size (8, 16, 32 and 64 at a time), from
+ * several starting offsets, and runs with no stop at all. */
+static size_t plain_run_reference(const unsigned char *s, size_t i, size_t n)
+{
+	while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
+		i++;
+	return i;
+}
+
+static void test_plain_run_reference(void **state)
+{
+	static const unsigned char stops[] = { '"', '\\', 0x00, 0x1f, 0x7f, 0x80, 0xff };
+	unsigned char buf[300];
+	size_t n, start, at, k;
+
+	(void)state;
+	for (k = 0; k < sizeof(buf); k++)
+		buf[k] = (unsigned char)(0x20 + k % 0x60);	/* plain, DEL and quotes aside */
+	for (k = 0; k < sizeof(buf); k++)
+		if (buf[k] == '"' || buf[k] == '\\' || buf[k] == 0x7f)
+			buf[k] = 'x';
+	for (n = 0; n <= sizeof(buf); n += n < 140 ? 1 : 7)
+		for (start = 0; start < 4 && start <= n; start++) {
+			assert_int_equal(json_plain_run((const char *)buf, start, n), n);
+			for (at = start; at < n; at++)
+				for (k = 0; k < sizeof(stops); k++) {
+					unsigned char was = buf[at];
+
+					buf[at] = stops[k];
+					if (json_plain_run((const char *)buf, start, n) !=
+					    plain_run_reference(buf, start, n))
+						fail_msg("n=%zu start=%zu stop 0x%02x at %zu: %zu", n,
+							 start, stops[k], at,
+							 json_plain_run((const char *)buf, start, n));
+					buf[at] = was;
+				}
+		}
+}
+
 static void test_fold_lookup(void **state)
 {
 	char err[256];
@@ -753,6 +793,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_keys_large_objects),
 		cmocka_unit_test(test_prescan_offsets_in_long_runs),
 		cmocka_unit_test(test_plain_runs_accepted),
+		cmocka_unit_test(test_plain_run_reference),
 		cmocka_unit_test(test_fold_lookup),
 		cmocka_unit_test(test_key_hash),
 		cmocka_unit_test(test_fold_key),
