@@ -93,7 +93,7 @@ static inline uint32_t quantum(const unsigned char *s)
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <tmmintrin.h>
+#include <immintrin.h>
 
 /*
  * Sixteen characters at a time with SSSE3 (every x86-64 CPU since 2008;
@@ -113,17 +113,33 @@ static inline uint32_t quantum(const unsigned char *s)
  * come here: they hold no padding, so any other character refuses the whole
  * string, as the scalar loop would.
  */
+static const signed char lo_bad_t[16] = { 0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+					 0x11, 0x11, 0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A };
+static const signed char hi_class_t[16] = { 0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08,
+					   0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10 };
+static const signed char roll_t[16] = { 0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0 };
+static const signed char pack_t[16] = { 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1 };
+
+static inline __m128i table(const signed char t[16])
+{
+	return _mm_loadu_si128((const __m128i *)(const void *)t);
+}
+
+/* Twelve bytes of W (a packed lane) to OUT, none past them: OUT is sized
+ * for the string only. */
+static inline void store12(unsigned char *out, __m128i w)
+{
+	_mm_storel_epi64((__m128i *)(void *)out, w);
+	w = _mm_srli_si128(w, 8);
+	memcpy(out + 8, &w, 4);
+}
+
 __attribute__((target("ssse3"))) static bool
 decode_blocks(const unsigned char *s, size_t *pi, size_t len, unsigned char *out, size_t *po)
 {
-	const __m128i lo_bad = _mm_setr_epi8(0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
-					     0x11, 0x11, 0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A);
-	const __m128i hi_class = _mm_setr_epi8(0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08,
-					       0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10);
-	const __m128i roll = _mm_setr_epi8(0, 16, 19, 4, -65, -65, -71, -71,
-					   0, 0, 0, 0, 0, 0, 0, 0);
+	const __m128i lo_bad = table(lo_bad_t), hi_class = table(hi_class_t);
+	const __m128i roll = table(roll_t), pack = table(pack_t);
 	const __m128i nibble = _mm_set1_epi8(0x0F), slash = _mm_set1_epi8('/');
-	const __m128i pack = _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
 	const __m128i zero = _mm_setzero_si128();
 	size_t i = *pi, o = *po;
 
@@ -143,11 +159,50 @@ decode_blocks(const unsigned char *s, size_t *pi, size_t len, unsigned char *out
 						_mm_cmpeq_epi8(c, slash))));
 		w = _mm_madd_epi16(_mm_maddubs_epi16(v, _mm_set1_epi32(0x01400140)),
 				   _mm_set1_epi32(0x00011000));
-		w = _mm_shuffle_epi8(w, pack);
-		/* twelve bytes, none past them: OUT is sized for the string only */
-		_mm_storel_epi64((__m128i *)(void *)(out + o), w);
-		w = _mm_srli_si128(w, 8);
-		memcpy(out + o + 8, &w, 4);
+		store12(out + o, _mm_shuffle_epi8(w, pack));
+	}
+	*pi = i;
+	*po = o;
+	return true;
+}
+
+/*
+ * The same, thirty-two characters at a time with AVX2 (checked at run time):
+ * the same tables in both 128-bit lanes, since its shuffles stay within a
+ * lane, and each lane's twelve bytes stored after the other's. A request
+ * body is kilobytes of base64; the SSSE3 loop and the scalar one take what
+ * is left.
+ */
+__attribute__((target("avx2"))) static bool
+decode_blocks_avx2(const unsigned char *s, size_t *pi, size_t len, unsigned char *out,
+		   size_t *po)
+{
+	const __m256i lo_bad = _mm256_broadcastsi128_si256(table(lo_bad_t));
+	const __m256i hi_class = _mm256_broadcastsi128_si256(table(hi_class_t));
+	const __m256i roll = _mm256_broadcastsi128_si256(table(roll_t));
+	const __m256i pack = _mm256_broadcastsi128_si256(table(pack_t));
+	const __m256i nibble = _mm256_set1_epi8(0x0F), slash = _mm256_set1_epi8('/');
+	size_t i = *pi, o = *po;
+
+	for (; len - i > 32; i += 32, o += 24) {
+		__m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+		__m256i hi = _mm256_and_si256(_mm256_srli_epi32(c, 4), nibble);
+		__m256i bad = _mm256_and_si256(_mm256_shuffle_epi8(lo_bad,
+								   _mm256_and_si256(c, nibble)),
+					       _mm256_shuffle_epi8(hi_class, hi));
+		__m256i v, w;
+
+		if (!_mm256_testz_si256(bad, bad))
+			return false;
+		if (!out)
+			continue;
+		v = _mm256_add_epi8(c, _mm256_shuffle_epi8(roll, _mm256_add_epi8(hi,
+						_mm256_cmpeq_epi8(c, slash))));
+		w = _mm256_madd_epi16(_mm256_maddubs_epi16(v, _mm256_set1_epi32(0x01400140)),
+				      _mm256_set1_epi32(0x00011000));
+		w = _mm256_shuffle_epi8(w, pack);
+		store12(out + o, _mm256_castsi256_si128(w));
+		store12(out + o + 12, _mm256_extracti128_si256(w, 1));
 	}
 	*pi = i;
 	*po = o;
@@ -168,6 +223,8 @@ long base64_decode(const char *in, size_t len, unsigned char *out)
 	if (len == 0)
 		return 0;
 #if defined(__x86_64__) && defined(__GNUC__)
+	if (cpu_avx2 && !decode_blocks_avx2(s, &i, len, out, &o))
+		return -1;
 	if (cpu_ssse3 && !decode_blocks(s, &i, len, out, &o))
 		return -1;
 #endif

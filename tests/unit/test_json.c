@@ -595,30 +595,36 @@ static long reference_decode(const char *in, size_t len, unsigned char *out)
 	return o;
 }
 
-static void test_base64_against_reference(void **state)
+/*
+ * TRIES random strings of up to MAX_QUANTA quanta, a character in STRANGER
+ * not from the alphabet: base64_decode against reference_decode. Returns
+ * how many decoded, and how many of those ended in padding, in *PADDED.
+ */
+static long base64_random_against_reference(int tries, unsigned max_quanta, unsigned stranger,
+					    long *padded)
 {
 	/* the alphabet's edges and its neighbours ('@' '[' '`' '{' ':' '.' ',' '*'),
 	 * padding, the URL alphabet, whitespace and bytes past ASCII */
 	static const char pool[] = "AQZaqz09+/=-_ \\n\x80@[`{:.,*~\x7f\xff\x2f\x30";
-	unsigned char a[128], b[128];
-	char in[96];
+	unsigned char a[256], b[256];
+	char in[256];
 	unsigned seed = 12345;
-	long valid = 0, padded = 0;
+	long valid = 0;
 	int t, i, n;
 	long x, y;
 
-	(void)state;
-	for (t = 0; t < 200000; t++) {
+	*padded = 0;
+	for (t = 0; t < tries; t++) {
 		seed = seed * 1103515245u + 12345u;
-		/* up to 80 characters: several of the decoder's sixteen-character
+		/* several of the decoder's sixteen- and thirty-two-character
 		 * blocks, a stranger anywhere in them; now and then not x4 */
-		n = (int)((seed >> 16) % 21) * 4 + ((seed >> 8) % 16 == 0);
+		n = (int)((seed >> 16) % (max_quanta + 1)) * 4 + ((seed >> 8) % 16 == 0);
 		for (i = 0; i < n; i++) {
 			seed = seed * 1103515245u + 12345u;
 			/* mostly the alphabet, sometimes '=' or a stranger */
 			in[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 				[(seed >> 8) % 64];
-			if ((seed >> 16) % 64 == 0) {
+			if ((seed >> 16) % stranger == 0) {
 				seed = seed * 1103515245u + 12345u;	/* a draw of its own */
 				in[i] = pool[(seed >> 16) % (sizeof(pool) - 1)];
 			}
@@ -635,10 +641,22 @@ static void test_base64_against_reference(void **state)
 			fail_msg("\"%.*s\": %ld against the reference's %ld", n, in, x, y);
 		assert_int_equal(base64_decode(in, (size_t)n, NULL), x);
 		valid += x > 0;
-		padded += x > 0 && in[n - 1] == '=';
+		*padded += x > 0 && in[n - 1] == '=';
 	}
-	/* the inputs reached both outcomes, padding included */
+	return valid;
+}
+
+static void test_base64_against_reference(void **state)
+{
+	long valid, padded;
+
+	(void)state;
+	/* up to 80 characters, a stranger one in 64 */
+	valid = base64_random_against_reference(200000, 20, 64, &padded);
 	assert_true(valid > 10000 && padded > 1000 && valid < 190000);
+	/* up to 240: the AVX2 blocks, then SSSE3's, then the scalar tail */
+	valid = base64_random_against_reference(100000, 60, 1024, &padded);
+	assert_true(valid > 10000 && padded > 1000 && valid < 95000);
 }
 
 /* A tree parsed into an arena is the tree json_parse_strict builds; a tree
