@@ -12,7 +12,9 @@
  *   - dry-run turns a policy denial into an allowed "would-deny", never a
  *     structural one.
  */
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <string.h>
@@ -112,6 +114,77 @@ static void describe_object(struct decision *d, const struct route_match *m,
 }
 
 /*
+ * The last call this thread routed, kept. dockerd asks about every call
+ * twice, AuthZReq then AuthZRes with the same method and URI, over the
+ * connection it keeps to us (so to this thread), and clients repeat calls
+ * (HEAD /_ping before nearly every command). Parsing and routing are pure
+ * functions of the method and the URI's bytes: the kept result is the
+ * result. A request borrows it (its uri then owns no memory) until the next
+ * call routed on this thread replaces it; it is freed when the thread ends.
+ */
+#define ROUTED_URI_MAX 512		/* longer URIs are routed afresh each time */
+
+static _Thread_local struct routed {
+	char raw[ROUTED_URI_MAX];
+	char method[16];
+	struct uri uri;			/* owns its block */
+	struct route_match route;
+} last_routed;
+static pthread_key_t routed_key;
+static pthread_once_t routed_once = PTHREAD_ONCE_INIT;
+static bool routed_key_made;
+
+static void routed_drop(void *unused)
+{
+	(void)unused;
+	uri_free(&last_routed.uri);
+	last_routed.raw[0] = '\0';
+}
+
+static void routed_key_init(void)
+{
+	routed_key_made = pthread_key_create(&routed_key, routed_drop) == 0;
+}
+
+__attribute__((destructor)) static void routed_drop_at_exit(void)
+{
+	routed_drop(NULL);
+}
+
+/* RQ's uri and route as last routed on this thread, borrowed; false if
+ * this call is not the last one. */
+static bool routed_get(const struct envelope *env, struct request *rq)
+{
+	const struct routed *r = &last_routed;
+
+	if (r->raw[0] == '\0' || strcmp(r->raw, env->uri) != 0 ||
+	    strcmp(r->method, env->method) != 0)
+		return false;
+	rq->uri = r->uri;
+	rq->uri.mem = NULL;		/* borrowed: uri_free frees nothing */
+	rq->route = r->route;
+	return true;
+}
+
+/* Keep RQ's freshly routed uri (ownership moves here; RQ borrows it). */
+static void routed_keep(const struct envelope *env, struct request *rq)
+{
+	struct routed *r = &last_routed;
+
+	if (strlen(env->uri) >= sizeof(r->raw) || strlen(env->method) >= sizeof(r->method))
+		return;
+	pthread_once(&routed_once, routed_key_init);
+	if (!routed_key_made || pthread_setspecific(routed_key, r) != 0)
+		return;		/* could not be freed at thread exit: not kept */
+	routed_drop(NULL);	/* the call before: finished, nothing borrows it */
+	strcpy(r->raw, env->uri);
+	strcpy(r->method, env->method);
+	r->uri = rq->uri;
+	r->route = rq->route;
+	rq->uri.mem = NULL;
+}
+
+/*
  * Decode the envelope into RQ: route it as dockerd will. 0 with rq and
  * d->action set (rq->uri then owned by the caller), or -1 with a reason.
  */
@@ -123,14 +196,17 @@ static int read_request(struct decision *d, const struct envelope *env, const ch
 	memset(rq, 0, sizeof(*rq));
 	rq->env = env;
 	rq->user = user;
-	if (uri_parse(env->uri, &rq->uri, why, sizeof(why)) != 0) {
-		decision_add_reason(d, "request URI is not what dockerd routes: %s", why);
-		return -1;
-	}
-	if (route_lookup(env->method, rq->uri.path, &rq->route) != 0) {
-		decision_add_reason(d, "%s %s is not a Docker Engine API endpoint", env->method,
-				    rq->uri.path);
-		goto fail;
+	if (!routed_get(env, rq)) {
+		if (uri_parse(env->uri, &rq->uri, why, sizeof(why)) != 0) {
+			decision_add_reason(d, "request URI is not what dockerd routes: %s", why);
+			return -1;
+		}
+		if (route_lookup(env->method, rq->uri.path, &rq->route) != 0) {
+			decision_add_reason(d, "%s %s is not a Docker Engine API endpoint",
+					    env->method, rq->uri.path);
+			goto fail;
+		}
+		routed_keep(env, rq);
 	}
 	rq->action = d->action = rq->route.action;
 	describe_object(d, &rq->route, &rq->uri);

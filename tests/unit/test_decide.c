@@ -266,6 +266,49 @@ static void test_unroutable_denied_even_for_admin(void **state)
 	assert_false(d.allow);
 }
 
+/*
+ * A thread keeps the last call it routed (dockerd asks twice about each):
+ * the same URI again is routed as before, and anything else in the key, the
+ * method or one byte of the URI, is routed afresh, whatever came just before.
+ */
+static void test_routing_kept_per_call(void **state)
+{
+	static const struct {
+		const char *method, *uri;
+		enum action action;	/* ACTION_NONE: not an endpoint */
+		const char *object;
+	} calls[] = {
+		{ "POST", "/v1.41/containers/create?name=a", ACTION_ContainerCreate, "container:a" },
+		{ "POST", "/v1.41/containers/create?name=a", ACTION_ContainerCreate, "container:a" },
+		{ "GET", "/v1.41/containers/create?name=a", ACTION_NONE, "" },
+		{ "PUT", "/v1.41/containers/create?name=a", ACTION_NONE, "" },
+		{ "POST", "/v1.41/containers/create?name=b", ACTION_ContainerCreate, "container:b" },
+		{ "POST", "/v1.41/containers/create?name=a", ACTION_ContainerCreate, "container:a" },
+		{ "GET", "/v1.41/containers/a/json", ACTION_ContainerInspect, "container:a" },
+		{ "GET", "/v1.41/containers/b/json", ACTION_ContainerInspect, "container:b" },
+		{ "GET", "/v1.41/containers/b/json", ACTION_ContainerInspect, "container:b" },
+		{ "GET", "/v1.41/containers/%2e%2e/json", ACTION_NONE, "" },
+		{ "GET", "/v1.41/containers/b/json", ACTION_ContainerInspect, "container:b" },
+		{ "HEAD", "/_ping", ACTION_SystemPingHead, "" },
+		{ "GET", "/_ping", ACTION_SystemPing, "" },
+	};
+	struct decision d;
+	size_t i;
+
+	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		run(state, "alice", calls[i].method, calls[i].uri, NULL, PHASE_REQUEST, &d);
+		if (d.action != calls[i].action || strcmp(d.object, calls[i].object) != 0 ||
+		    d.allow != (calls[i].action != ACTION_NONE))
+			fail_msg("call %zu, %s %s: action %s, object \"%s\", allow=%d", i,
+				 calls[i].method, calls[i].uri, action_name(d.action), d.object,
+				 d.allow);
+		/* and its response phase, as dockerd sends it next */
+		run(state, "alice", calls[i].method, calls[i].uri, NULL, PHASE_RESPONSE, &d);
+		if (d.action != calls[i].action || strcmp(d.object, calls[i].object) != 0)
+			fail_msg("call %zu, response phase: action %s", i, action_name(d.action));
+	}
+}
+
 static void test_form_body_denied(void **state)
 {
 	struct decision d;
@@ -485,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_dry_run_would_deny),
 		cmocka_unit_test(test_uri_bypass_forms_denied),
 		cmocka_unit_test(test_unroutable_denied_even_for_admin),
+		cmocka_unit_test(test_routing_kept_per_call),
 		cmocka_unit_test(test_form_body_denied),
 		cmocka_unit_test(test_audit_profile),
 		cmocka_unit_test(test_explain),
