@@ -1209,7 +1209,7 @@ static char *op_string(struct onepass *o, bool key)
 
 /* An integer of at most 15 digits, exact as a double; anything else: give up
  * (cJSON's strtod reads it). */
-static int op_number(struct onepass *o, cJSON *item)
+static inline int op_number(struct onepass *o, cJSON *item)
 {
 	const unsigned char *q = o->p;
 	size_t l = number_len(q, (size_t)(o->end - q)), i = 0;
@@ -1237,7 +1237,7 @@ static int op_number(struct onepass *o, cJSON *item)
 	return 0;
 }
 
-static int op_literal(struct onepass *o, const char *word, int type, cJSON *item)
+static inline int op_literal(struct onepass *o, const char *word, int type, cJSON *item)
 {
 	size_t n = strlen(word);
 
@@ -1250,10 +1250,11 @@ static int op_literal(struct onepass *o, const char *word, int type, cJSON *item
 	return 0;
 }
 
-static int op_value(struct onepass *o, cJSON *item);
+static inline __attribute__((always_inline)) int op_value(struct onepass *o, cJSON *item);
 
-/* The members of an array or object, from just past its bracket. */
-static int op_members(struct onepass *o, cJSON *item, bool object)
+/* The members of an array or object, from just past its bracket. The only
+ * recursion: a scalar member is read inline (op_value), without a call. */
+static __attribute__((noinline)) int op_members(struct onepass *o, cJSON *item, bool object)
 {
 	unsigned char close = object ? '}' : ']';
 	cJSON *last = NULL, *child;
@@ -1309,7 +1310,7 @@ static int op_members(struct onepass *o, cJSON *item, bool object)
 	return object && object_keys_distinct(item) != 0 ? -1 : 0;
 }
 
-static int op_value(struct onepass *o, cJSON *item)
+static inline __attribute__((always_inline)) int op_value(struct onepass *o, cJSON *item)
 {
 	if (o->p >= o->end)
 		return -1;
