@@ -570,6 +570,17 @@ bool json_key_equal(const char *key, size_t ascii_len, const char *folded, size_
 	       fold8(tail_word(key, i, folded_len)) == tail_word(folded, i, folded_len);
 }
 
+/*
+ * A key the one-pass reader copies carries its json_key_hash just before its
+ * text: hashed once, as it is read, for the distinct-key check and again
+ * for every lookup of a field by that key (body.c), with no strlen.
+ */
+struct key_head {
+	uint64_t hash;
+	size_t ascii_len;
+};
+_Static_assert(sizeof(struct key_head) % 16 == 0, "the text after a head stays 16-aligned");
+
 /* json_key_hash of MEMBER's key: read where the one-pass reader left it,
  * else computed (below, with the arenas). */
 static inline uint64_t member_hash(const cJSON *member, size_t *ascii_len);
@@ -665,11 +676,12 @@ out:
  * 2.3 KiB frame must not multiply along check_tree's recursion (depth up
  * to 1000, on 512 KiB server thread stacks).
  */
-static __attribute__((noinline)) int object_keys_distinct(const cJSON *obj)
+static __attribute__((noinline)) int object_keys_distinct(const cJSON *obj, bool heads)
 {
 	struct key_set s;
 	const cJSON *it;
 	size_t ascii_len;
+	uint64_t h;
 
 	if (!obj->child || !obj->child->next)
 		return 0;	/* fewer than two keys: nothing to compare */
@@ -678,7 +690,10 @@ static __attribute__((noinline)) int object_keys_distinct(const cJSON *obj)
 	for (it = obj->child; it; it = it->next) {
 		if (s.n == KEYS_STACK)
 			return big_object_keys_distinct(s.keys, s.n, it);
-		if (key_set_add(&s, it->string, member_hash(it, &ascii_len)) != 0)
+		/* HEADS: the one-pass reader's keys, each with its hash before it */
+		h = heads ? ((const struct key_head *)(const void *)it->string - 1)->hash
+			  : member_hash(it, &ascii_len);
+		if (key_set_add(&s, it->string, h) != 0)
 			return -1;
 	}
 	return 0;
@@ -695,7 +710,7 @@ static int check_tree(const cJSON *item, char *err, size_t errlen)
 			snprintf(err, errlen, "number out of range");
 		return -1;
 	}
-	if (cJSON_IsObject(item) && object_keys_distinct(item) != 0) {
+	if (cJSON_IsObject(item) && object_keys_distinct(item, false) != 0) {
 		if (err && errlen)
 			snprintf(err, errlen,
 				 "object has keys that differ only in case or are repeated "
@@ -930,16 +945,6 @@ static struct json_arena *arena_new(size_t len)
 	return a;
 }
 
-/*
- * A key the one-pass reader copies carries its json_key_hash just before its
- * text: hashed once, as it is read, for the distinct-key check and again
- * for every lookup of a field by that key (body.c), with no strlen.
- */
-struct key_head {
-	uint64_t hash;
-	size_t ascii_len;
-};
-_Static_assert(sizeof(struct key_head) % 16 == 0, "the text after a head stays 16-aligned");
 
 static inline uint64_t member_hash(const cJSON *member, size_t *ascii_len)
 {
@@ -1307,7 +1312,7 @@ static __attribute__((noinline)) int op_members(struct onepass *o, cJSON *item, 
 	}
 	o->depth--;
 	/* after the members, in a frame of its own: not held across recursion */
-	return object && object_keys_distinct(item) != 0 ? -1 : 0;
+	return object && object_keys_distinct(item, true) != 0 ? -1 : 0;
 }
 
 static inline __attribute__((always_inline)) int op_value(struct onepass *o, cJSON *item)
