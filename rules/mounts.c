@@ -89,10 +89,25 @@ static bool
 is_clean(const char *path)
 {
 	char buf[PATH_MAX];
+	const char *seg, *end;
+	size_t len;
 
 	if (strnlen(path, PATH_MAX) >= PATH_MAX)
 		return false;
-	return clean(path, buf, sizeof(buf)) == 0 && strcmp(buf, path) == 0;
+	if (path[0] != '/')
+		return clean(path, buf, sizeof(buf)) == 0 && strcmp(buf, path) == 0;
+	/* rooted: clean() would change it exactly when it has an empty, "."
+	 * or ".." component, or ends in '/' ("/" itself is clean) */
+	if (path[1] == '\0')
+		return true;
+	for (seg = path + 1;; seg = end + 1) {
+		end = strchrnul(seg, '/');
+		len = (size_t)(end - seg);
+		if (len == 0 || (seg[0] == '.' && (len == 1 || (len == 2 && seg[1] == '.'))))
+			return false;
+		if (*end == '\0')
+			return true;
+	}
 }
 
 /* Does PATH have a ".." component? */
@@ -1186,6 +1201,9 @@ path_pattern_match(const char *pattern, const char *user, const char *path)
 	/* PATH should be resolved; an unclean one matches nothing */
 	if (!is_clean(path))
 		return false;
+	/* no {user} and already clean: what substituting and cleaning give */
+	if (strchr(pattern, '{') == NULL && is_clean(pattern))
+		return match_components(pattern, path);
 	if (substitute_user(pattern, user, subst, sizeof(subst)) != 0 ||
 	    clean(subst, pat, sizeof(pat)) != 0)
 		return false;

@@ -679,6 +679,54 @@ static void test_sensitive_fail_closed(void **state)
 	assert_true(mount_path_sensitive("//srv", NULL, &which));
 }
 
+/* Is rooted PATH what Go's path.Clean returns for it? Written from the
+ * rule, not from mounts.c: no empty, "." or ".." component, no trailing
+ * slash, "/" itself clean. */
+static bool clean_reference(const char *path)
+{
+	const char *seg = path + 1, *end;
+
+	if (strcmp(path, "/") == 0)
+		return true;
+	for (;;) {
+		end = strchr(seg, '/');
+		if (end == NULL)
+			end = seg + strlen(seg);
+		if (end == seg || (end - seg == 1 && seg[0] == '.') ||
+		    (end - seg == 2 && seg[0] == '.' && seg[1] == '.'))
+			return false;
+		if (*end == '\0')
+			return true;
+		seg = end + 1;
+	}
+}
+
+/* Every path "/srv" + up to seven of '/', '.' and 'a': unclean ones are
+ * refused as "not a resolved host path", clean ones are not sensitive. */
+static void test_sensitive_refuses_every_unclean_path(void **state)
+{
+	static const char alphabet[] = "/.a";
+	char path[32];
+	const char *which;
+	size_t len, k, code, n, clean_seen = 0;
+
+	(void)state;
+	for (len = 0, n = 1; len <= 7; len++, n *= 3)
+		for (code = 0; code < n; code++) {
+			size_t c = code;
+
+			memcpy(path, "/srv", 4);
+			for (k = 0; k < len; k++, c /= 3)
+				path[4 + k] = alphabet[c % 3];
+			path[4 + len] = '\0';
+			if (mount_path_sensitive(path, NULL, &which) == clean_reference(path))
+				fail_msg("%s: sensitive=%d (%s)", path, !clean_reference(path),
+					 which ? which : "none");
+			clean_seen += clean_reference(path);
+		}
+	assert_true(clean_seen > 100);
+}
+
 static void test_sensitive_extra(void **state)
 {
 	char *items[] = { "/srv/secret", "/data/*/private", "/opt/**" };
@@ -1042,6 +1090,7 @@ int main(void)
 		cmocka_unit_test(test_sensitive),
 		cmocka_unit_test(test_sensitive_which),
 		cmocka_unit_test(test_sensitive_fail_closed),
+		cmocka_unit_test(test_sensitive_refuses_every_unclean_path),
 		cmocka_unit_test(test_sensitive_extra),
 		cmocka_unit_test_setup_teardown(test_sensitive_extra_resolved, tree_setup,
 						tree_teardown),
