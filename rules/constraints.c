@@ -569,7 +569,7 @@ static void check_capabilities(struct check *c)
 				/* too long for any capability: dockerd refuses it, so do we */
 				if (cap_normalize(it->valuestring, name) != 0)
 					text_format(name, sizeof(name), "%.*s...", CAP_BUF - 8,
-						 it->valuestring);
+						    it->valuestring);
 				else if (allowed(c, add, name))
 					continue;
 				violate(c, "%s contains %s, allowed: %s", c->n->cap_add, show(v, name),
@@ -619,7 +619,7 @@ static const char *net_subject(const struct check *c, size_t i, char *buf, size_
 	switch (c->f->kind) {
 	case BODY_SERVICE:
 		text_format(buf, len, "%s[%zu].Target=%s", net->legacy ? "Networks" : "TaskTemplate.Networks",
-			 net->index, show(v, net->name));
+			    net->index, show(v, net->name));
 		break;
 	case BODY_CONNECT:
 		text_format(buf, len, "connecting to network %s", show(v, net->name));
@@ -1288,7 +1288,7 @@ static void check_ports(struct check *c)
 		const struct fact_binding *b = &f->bindings[i];
 
 		text_format(field, sizeof(field), "%s[%s][%zu]", c->n->port_bindings, show(v, b->port),
-			 b->index);
+			    b->index);
 		if (forbids(publish)) {
 			violate(c, "%s publishes a port, which is not allowed", field);
 			continue;
@@ -1756,7 +1756,7 @@ static void check_images(struct check *c)
 			text_format(subject, sizeof(subject), "%s", c->n->image);
 		else if (f->kind == BODY_PULL && f->tag && *f->tag)
 			text_format(subject, sizeof(subject), "%s=%s with %s=%s", c->n->image,
-				 show(v, f->image), c->n->tag, show(t, f->tag));
+				    show(v, f->image), c->n->tag, show(t, f->tag));
 		else
 			text_join(subject, sizeof(subject), c->n->image, "=", show(v, f->image), NULL);
 		check_image_ref(c, subject, f->image, f->kind == BODY_PULL ? f->tag : NULL);
@@ -1764,7 +1764,7 @@ static void check_images(struct check *c)
 	for (i = 0; c->n->mounts && i < f->nmounts; i++)
 		if (f->mounts[i].type && strcmp(f->mounts[i].type, "image") == 0) {
 			text_format(subject, sizeof(subject), "%s[%zu].Source=%s", c->n->mounts, i,
-				 show(v, f->mounts[i].source));
+				    show(v, f->mounts[i].source));
 			check_image_ref(c, subject, f->mounts[i].source, NULL);
 		}
 }

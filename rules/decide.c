@@ -157,7 +157,7 @@ static bool routed_get(const struct envelope *env, struct request *rq)
 {
 	const struct routed *r = &last_routed;
 
-	if (r->raw[0] == '\0' || strcmp(r->raw, env->uri) != 0 ||
+	if (r->raw[0] == '\0' || !env->uri || !env->method || strcmp(r->raw, env->uri) != 0 ||
 	    strcmp(r->method, env->method) != 0)
 		return false;
 	rq->uri = r->uri;
@@ -171,7 +171,8 @@ static void routed_keep(const struct envelope *env, struct request *rq)
 {
 	struct routed *r = &last_routed;
 
-	if (strlen(env->uri) >= sizeof(r->raw) || strlen(env->method) >= sizeof(r->method))
+	if (!env->uri || !env->method || strlen(env->uri) >= sizeof(r->raw) ||
+	    strlen(env->method) >= sizeof(r->method))
 		return;
 	pthread_once(&routed_once, routed_key_init);
 	if (!routed_key_made || pthread_setspecific(routed_key, r) != 0)
@@ -186,7 +187,8 @@ static void routed_keep(const struct envelope *env, struct request *rq)
 
 /*
  * Decode the envelope into RQ: route it as dockerd will. 0 with rq and
- * d->action set (rq->uri then owned by the caller), or -1 with a reason.
+ * d->action set (rq->uri then the caller's to uri_free: its own, or borrowed
+ * from the thread's last routed call and owning nothing), or -1 with a reason.
  */
 static int read_request(struct decision *d, const struct envelope *env, const char *user,
 			struct request *rq)
@@ -298,8 +300,8 @@ static void note_identity_headers(const struct envelope *env, struct decision *d
 	for (h = claims; *h && d->nnotes < sizeof(d->notes) / sizeof(d->notes[0]); h++)
 		if (envelope_header(env, *h))
 			text_format(d->notes[d->nnotes++], DECISION_REASON_LEN,
-				 "ignored the %s header: the user is the TLS identity dockerd passes",
-				 *h);
+				    "ignored the %s header: the user is the TLS identity dockerd passes",
+				    *h);
 }
 
 /* Constant-time string equality: the token must not leak through timing. */
