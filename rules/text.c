@@ -185,8 +185,8 @@ int text_vformat(char *buf, size_t len, const char *fmt, va_list ap)
 			if (prec == -2)
 				prec = va_arg(args, int);	/* negative: no precision */
 			s = va_arg(args, const char *);
-			if (s == NULL)
-				s = "(null)";	/* glibc's spelling */
+			if (s == NULL)	/* as glibc prints it, whole or not at all */
+				s = prec < 0 || prec >= 6 ? "(null)" : "";
 			put(&o, s, prec >= 0 ? strnlen(s, (size_t)prec) : strlen(s));
 			break;
 		case 'c':

@@ -58,6 +58,7 @@ static void test_text_format_strings(void **state)
 	SAME_AS_SNPRINTF("%.*s...", 5, long_text);
 	SAME_AS_SNPRINTF("%.*s", -1, "a negative precision is none");
 	SAME_AS_SNPRINTF("[%s]", nul);
+	SAME_AS_SNPRINTF("[%.3s|%.6s|%.*s]", nul, nul, -1, nul);
 	SAME_AS_SNPRINTF("na\xc3\xafve \xe2\x98\x83 %s \xf0\x9f\x90\xb3", "\xe2\x98\x83\xe2\x98\x83");
 	SAME_AS_SNPRINTF("100%% sure, %c%c%%", 'o', 'k');
 	SAME_AS_SNPRINTF("trailing text after the last %s", "conversion");
