@@ -196,12 +196,14 @@ enum settled_kind {
 
 struct settled {
 	long long at;			/* when the kernel said it (CLOCK_MONOTONIC_COARSE) */
+	unsigned long put;		/* settled_puts then: the older way goes first */
 	unsigned char kind, len, link_len;
 	char path[SETTLED_TEXT];
 	char link[SETTLED_TEXT];
 };
 
 static _Thread_local struct settled settled_cache[SETTLED_SETS][SETTLED_WAYS];
+static _Thread_local unsigned long settled_puts;	/* the coarse clock ties within a walk */
 
 static long long
 now_ns(void)
@@ -264,11 +266,12 @@ settled_put(const char *path, size_t len, enum settled_kind kind, const char *li
 			e = &set[w];
 			break;
 		}
-		if (set[w].kind == SETTLED_NONE || set[w].at < e->at)
+		if (set[w].kind == SETTLED_NONE || set[w].put < e->put)
 			e = &set[w];
 	}
 	e->kind = (unsigned char)kind;
 	e->at = now;
+	e->put = ++settled_puts;
 	e->len = (unsigned char)len;
 	memcpy(e->path, path, len);
 	e->link_len = (unsigned char)link_len;
