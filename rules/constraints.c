@@ -270,7 +270,7 @@ static const char *list_text(const struct check *c, const struct allow *a, char 
 		int n;
 
 		if (expand(a->list.items[i], c->user, false, item, sizeof(item)) != 0)
-			text_format(item, sizeof(item), "%s", a->list.items[i]);
+			text_join(item, sizeof(item), a->list.items[i], NULL);
 		n = text_format(buf + w, LIST_BUF - w, "%s%s", i ? ", " : "", item);
 		if (n < 0 || (size_t)n >= LIST_BUF - w) {
 			cut(buf, LIST_BUF - 4);
@@ -1649,7 +1649,7 @@ static bool writes_allowed_name(struct check *c, const char *what, const char *r
 
 	if (repo == NULL || *repo == '\0')
 		return false;	/* no name: the image is known by ID only */
-	text_format(name, sizeof(name), "%s%s%s", repo, tag && *tag ? ":" : "", tag ? tag : "");
+	text_join(name, sizeof(name), repo, tag && *tag ? ":" : "", tag ? tag : "", NULL);
 	if (image_parse(name, &ref, err, sizeof(err)) != 0 || image_allowed(c, &ref)) {
 		decision_add_reason(c->d, "%s as %s is not allowed: it would put any content under "
 				    "a name the allowed images include (profile %.64s)", what, name,
@@ -1724,10 +1724,10 @@ static void check_image_ref(struct check *c, const char *subject, const char *ra
 	}
 	if (tag && *tag) {
 		if (is_digest(tag)) {
-			text_format(ref.digest, sizeof(ref.digest), "%s", tag);
+			text_join(ref.digest, sizeof(ref.digest), tag, NULL);
 			ref.tag[0] = '\0';
 		} else if (tag_valid(tag)) {
-			text_format(ref.tag, sizeof(ref.tag), "%s", tag);
+			text_join(ref.tag, sizeof(ref.tag), tag, NULL);
 		} else {
 			violate(c, "%s has an invalid tag", subject);
 			return;
@@ -1753,7 +1753,7 @@ static void check_images(struct check *c)
 		if (f->kind == BODY_PULL && f->image == NULL)
 			return;		/* an import (fromSrc): nothing names an image to pull */
 		if (f->image == NULL || *f->image == '\0')
-			text_format(subject, sizeof(subject), "%s", c->n->image);
+			text_join(subject, sizeof(subject), c->n->image, NULL);
 		else if (f->kind == BODY_PULL && f->tag && *f->tag)
 			text_format(subject, sizeof(subject), "%s=%s with %s=%s", c->n->image,
 				    show(v, f->image), c->n->tag, show(t, f->tag));
