@@ -12,7 +12,6 @@
  *   - dry-run turns a policy denial into an allowed "would-deny", never a
  *     structural one.
  */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 #include "owner.h"
 #include "request.h"
 #include "text.h"
+#include "thread_end.h"
 #include "uri.h"
 
 void decision_add_reason(struct decision *d, const char *fmt, ...)
@@ -130,25 +130,11 @@ static _Thread_local struct routed {
 	struct uri uri;			/* owns its block */
 	struct route_match route;
 } last_routed;
-static pthread_key_t routed_key;
-static pthread_once_t routed_once = PTHREAD_ONCE_INIT;
-static bool routed_key_made;
 
-static void routed_drop(void *unused)
+static void routed_drop(void)
 {
-	(void)unused;
 	uri_free(&last_routed.uri);
 	last_routed.raw[0] = '\0';
-}
-
-static void routed_key_init(void)
-{
-	routed_key_made = pthread_key_create(&routed_key, routed_drop) == 0;
-}
-
-__attribute__((destructor)) static void routed_drop_at_exit(void)
-{
-	routed_drop(NULL);
 }
 
 /* RQ's uri and route as last routed on this thread, borrowed; false if
@@ -174,10 +160,9 @@ static void routed_keep(const struct envelope *env, struct request *rq)
 	if (!env->uri || !env->method || strlen(env->uri) >= sizeof(r->raw) ||
 	    strlen(env->method) >= sizeof(r->method))
 		return;
-	pthread_once(&routed_once, routed_key_init);
-	if (!routed_key_made || pthread_setspecific(routed_key, r) != 0)
+	if (!thread_end_call(routed_drop))
 		return;		/* could not be freed at thread exit: not kept */
-	routed_drop(NULL);	/* the call before: finished, nothing borrows it */
+	routed_drop();		/* the call before: finished, nothing borrows it */
 	strcpy(r->raw, env->uri);
 	strcpy(r->method, env->method);
 	r->uri = rq->uri;

@@ -24,7 +24,6 @@
  */
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +37,7 @@
 
 #include "cpu.h"
 #include "json.h"
+#include "thread_end.h"
 
 /* ---------------------------------------------------------------- folding */
 
@@ -864,29 +864,15 @@ __attribute__((constructor)) static void install_hooks(void)
 #define ARENA_KEEP_SIZE (64u << 10)
 
 static _Thread_local struct json_arena *kept_arenas[ARENA_KEEP];
-static pthread_key_t kept_key;
-static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
-static bool kept_key_made;
 
-static void kept_drop(void *unused)
+static void kept_drop(void)
 {
 	size_t i;
 
-	(void)unused;
 	for (i = 0; i < ARENA_KEEP; i++) {
 		free(kept_arenas[i]);
 		kept_arenas[i] = NULL;
 	}
-}
-
-static void kept_key_init(void)
-{
-	kept_key_made = pthread_key_create(&kept_key, kept_drop) == 0;
-}
-
-__attribute__((destructor)) static void kept_drop_at_exit(void)
-{
-	kept_drop(NULL);
 }
 
 /* Keep A for this thread's next parse; false: free it instead. */
@@ -896,13 +882,9 @@ static bool arena_keep(struct json_arena *a)
 
 	if (a->size > ARENA_KEEP_SIZE)
 		return false;
-	pthread_once(&kept_once, kept_key_init);
-	if (!kept_key_made)
-		return false;
 	for (i = 0; i < ARENA_KEEP; i++)
 		if (kept_arenas[i] == NULL) {
-			/* a value, so that the key's destructor runs at thread exit */
-			if (pthread_setspecific(kept_key, kept_arenas) != 0)
+			if (!thread_end_call(kept_drop))
 				return false;
 			kept_arenas[i] = a;
 			return true;
