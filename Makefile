@@ -45,12 +45,13 @@ $(BUILD)/libportcullis.a: $(LIB_OBJ)
 $(BUILD)/portcullis: $(BUILD)/obj/plugin/main.o $(BUILD)/libportcullis.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libportcullis.a $(wildcard tests/unit/*.h)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libportcullis.a $(wildcard tests/unit/*.h tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libportcullis.a $(LDLIBS) -lcmocka
 
 # A fuzz target linked with a plain main() that replays files (no libFuzzer).
-$(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libportcullis.a
+$(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libportcullis.a \
+			 $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libportcullis.a $(LDLIBS)
 

@@ -104,7 +104,9 @@ struct fact_names {
 struct facts {
 	enum body_kind kind;
 	const struct fact_names *names;
-	cJSON *root;			/* owns every string and object below */
+	cJSON *root;			/* owns every string and object below; of a
+					 * container create, holds only what body.c's
+					 * tables name (Labels included, for owner.c) */
 	struct json_arena *arena;	/* holds root's tree (json_parse_strict_arena) */
 
 	/* the process */

@@ -33,5 +33,15 @@ void image_canonical(const struct image_ref *r, char *buf, size_t len);
  * exactly that repository: "busybox" never matches "busyboxevil".
  */
 bool image_pattern_match(const char *pattern, const struct image_ref *ref);
+/*
+ * image_pattern_compile - PATTERN split and checked once, for matching many
+ * references (a policy's images are compiled when it loads): NULL when the
+ * pattern is not valid, which matches nothing, or memory ran out. The
+ * result points into PATTERN, which must outlive it; free() frees it.
+ * image_pattern_matches(compiled, ref) == image_pattern_match(pattern, ref).
+ */
+struct image_pattern;
+struct image_pattern *image_pattern_compile(const char *pattern);
+bool image_pattern_matches(const struct image_pattern *pattern, const struct image_ref *ref);
 
 #endif

@@ -30,11 +30,56 @@ cJSON *json_parse_strict_arena(const char *buf, size_t len, struct json_arena **
 			       char *err, size_t errlen) __attribute__((warn_unused_result));
 void json_arena_free(struct json_arena *arena, cJSON *root);
 
+/*
+ * json_parse_value_at - the value at the start of BUF, which LEN bytes of
+ * a larger text follow (an object inside the envelope), read by the
+ * one-pass reader into an arena sized for HINT bytes: *USED, the bytes the
+ * value took, without finding its end first. NULL when the reader gives up
+ * (never a verdict; *ARENA is then NULL): find the value's end and call
+ * json_parse_strict_arena on exactly it. What it accepts, that accepts too.
+ */
+cJSON *json_parse_value_at(const char *buf, size_t len, size_t hint, struct json_arena **arena,
+			   size_t *used) __attribute__((warn_unused_result));
+/* For tests: json_parse_value_at, under sanitizers too. */
+cJSON *json_parse_onepass_at(const char *buf, size_t len, size_t hint, struct json_arena **arena,
+			     size_t *used) __attribute__((warn_unused_result));
 /* For tests: the one-pass reader json_parse_strict_arena tries first, alone
  * (and under sanitizers too). NULL when it gives up, which is never a verdict:
  * json_parse_strict then decides. Free with json_arena_free. */
 cJSON *json_parse_onepass(const char *buf, size_t len, struct json_arena **arena);
 
+/*
+ * A guide for the reader (json_parse_strict_guided): which members of one
+ * object to build. keep() is asked about each key of that object as it is
+ * read, KEY being LEN bytes of plain ASCII in the text (no NUL after it)
+ * and H its json_key_hash. NULL: the member's value is read and checked
+ * like any other, then left out of the tree. Otherwise the member is built
+ * and its node stored where keep() points; *INNER, if keep() sets it,
+ * guides the value when that is an object. keep() must point keys that
+ * fold alike to one place, NULL until the reader stores there: a second
+ * key to a filled place is refused as a duplicate. READ is set when the
+ * object was read under the guide.
+ */
+struct json_guide {
+	const cJSON **(*keep)(struct json_guide *g, const char *key, size_t len, uint64_t h,
+			      struct json_guide **inner);
+	bool read;
+};
+/*
+ * json_parse_strict_guided - json_parse_strict_arena, leaving out of the
+ * tree what GUIDE does not keep of the object BUF holds. Same verdicts:
+ * every value is read and checked, and two keys that fold alike are
+ * refused whether kept or not. *GUIDED: the guides were followed; false
+ * (a key with an escape or a non-ASCII byte, say, or a sanitizer build):
+ * the whole tree was built, and no READ flag or stored node of the guides
+ * means anything.
+ */
+cJSON *json_parse_strict_guided(const char *buf, size_t len, struct json_arena **arena,
+				struct json_guide *guide, bool *guided, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/* For tests: the guided one-pass reader alone (NULL: it gave up). */
+cJSON *json_parse_onepass_guided(const char *buf, size_t len, struct json_arena **arena,
+				 struct json_guide *guide);
 /* Index of the first byte of S[I..N) that a JSON string cannot hold as it
  * is: '"', '\\', a control character or a non-ASCII byte; N if none. Eight
  * bytes at a time: the fast path of every reader of plain strings. */

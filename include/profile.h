@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct image_pattern;
+
 /* Shell-style glob patterns (fnmatch, flags 0). "{user}" in a pattern stands
  * for the caller's name and is substituted at match time. */
 struct patterns {
@@ -92,6 +94,9 @@ struct profile {
 	struct allow sysctls;		/* sysctls: false | [net.ipv4.ping_group_range] */
 	struct allow runtimes;		/* runtimes: [runc] */
 	struct allow images;		/* images: ["bb:*", "registry.example.com/..."] */
+	struct image_pattern **images_compiled;	/* images.list[i] compiled at load (image.h);
+						 * NULL where it has "{user}" (expanded per
+						 * call) or does not compile */
 	struct require image_digest;	/* image_digest: required */
 	struct allow cgroup_parent;	/* cgroup_parent: false | [patterns] */
 	struct allow oom_kill_disable;	/* oom_kill_disable: false */

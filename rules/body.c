@@ -32,6 +32,7 @@
 #include "base64.h"
 #include "body.h"
 #include "json.h"
+#include "keyword.h"
 
 /* ---------------------------------------------------------------- actions */
 
@@ -225,6 +226,7 @@ enum jtype {
 	J_OBJ,		/* a struct or *struct */
 	J_ARR,		/* a slice of structs, items read separately */
 	J_B64,		/* []byte: a base64 string */
+	J_ANY,		/* kept in the tree for another reader (owner.c), not checked here */
 };
 
 struct field {
@@ -239,11 +241,13 @@ struct field {
 /* A key folding to more than this cannot be any field name below. */
 #define KEY_MAX 64
 
-/* POST /containers/create: container.CreateRequest, Config embedded. */
-enum { CR_HOSTCONFIG, CR_IMAGE, CR_NETWORKINGCONFIG, CR_USER, CR_N };
+/* POST /containers/create: container.CreateRequest, Config embedded.
+ * Labels is owner.c's (the owner label), read from the tree. */
+enum { CR_HOSTCONFIG, CR_IMAGE, CR_LABELS, CR_NETWORKINGCONFIG, CR_USER, CR_N };
 static const struct field create_fields[] = {
 	{ "hostconfig", "HostConfig", J_OBJ, CR_HOSTCONFIG },
 	{ "image", "Image", J_STR, CR_IMAGE },
+	{ "labels", "Labels", J_ANY, CR_LABELS },
 	{ "networkingconfig", "NetworkingConfig", J_OBJ, CR_NETWORKINGCONFIG },
 	{ "user", "User", J_STR, CR_USER },
 };
@@ -522,6 +526,8 @@ static const char *jtype_name(enum jtype t)
 		return "an array";
 	case J_B64:
 		return "a base64 string";
+	case J_ANY:
+		return "any value";
 	}
 	return "?";
 }
@@ -571,6 +577,8 @@ static bool type_ok(const cJSON *v, enum jtype t)
 	case J_B64:
 		return cJSON_IsString(v) &&
 		       base64_decode(v->valuestring, strlen(v->valuestring), NULL) >= 0;
+	case J_ANY:
+		return true;
 	}
 	return false;
 }
@@ -665,19 +673,34 @@ static void tables_index(void)
 	tables_indexed = true;
 }
 
-/* The field of T that KEY (of hash H, ASCII_LEN from json_key_hash) names
- * under Go's folding, or NULL. */
-static const struct field *field_lookup(const struct field_table *t, const char *key, uint64_t h,
-					size_t ascii_len)
+/* field_lookup past its first slot: the probe and the compare. */
+static __attribute__((noinline)) const struct field *
+field_probe(const struct field_table *t, const char *key, uint64_t h, size_t ascii_len)
 {
 	size_t j, i;
 
 	for (j = index_slot(h); t->index[j]; j = (j + 1) % INDEX_SLOTS) {
 		i = t->index[j] - 1u;
-		if (t->hash[i] == h && json_key_equal(key, ascii_len, t->fields[i].key, t->len[i]))
+		if (t->hash[i] != h)
+			continue;
+		/* an ASCII key (nearly all) compared inline, word by word */
+		if (ascii_len != SIZE_MAX ? ascii_len == t->len[i] &&
+					    key_ascii_equal(key, t->fields[i].key, ascii_len) :
+					    json_key_equal(key, ascii_len, t->fields[i].key, t->len[i]))
 			return &t->fields[i];
 	}
 	return NULL;
+}
+
+/* The field of T that KEY (of hash H, ASCII_LEN from json_key_hash) names
+ * under Go's folding, or NULL. Most keys of a body name no field and most
+ * of those find their slot empty: settled here, inline. */
+static inline const struct field *field_lookup(const struct field_table *t, const char *key,
+					       uint64_t h, size_t ascii_len)
+{
+	if (t->index[index_slot(h)] == 0)
+		return NULL;
+	return field_probe(t, key, h, ascii_len);
 }
 
 /* The field of T that MEMBER's key names, or NULL. */
@@ -712,6 +735,75 @@ static int scan(const cJSON *obj, const struct field_table *t, const cJSON **slo
 		if (!type_ok(it, (enum jtype)fl->type))
 			return type_error(err, errlen, w, fl->name, jtype_name((enum jtype)fl->type));
 		slots[fl->slot] = it;
+	}
+	return 0;
+}
+
+/*
+ * A create's body is read under guides (json_parse_strict_guided): of its
+ * top object only the members create_table names are built, and of its
+ * HostConfig only those hostconfig_table names (33 of the 62 the CLI
+ * sends), each stored straight into its slot as it is read. The reader
+ * still reads and checks every value and refuses keys that fold alike,
+ * kept or not; what it leaves out is the tree of what we never read.
+ */
+struct guide {
+	struct json_guide g;		/* first: the reader hands back &g */
+	const struct field_table *t;
+	const cJSON **slots;		/* by field slot, as scan() fills them */
+	int inner_slot;			/* the field whose object INNER guides; -1: none */
+	struct guide *inner;
+};
+
+static const cJSON **guide_keep(struct json_guide *jg, const char *key, size_t len, uint64_t h,
+				struct json_guide **inner)
+{
+	struct guide *gd = (struct guide *)(void *)jg;
+	const struct field *fl = field_lookup(gd->t, key, h, len);
+
+	if (fl == NULL)
+		return NULL;
+	if (gd->inner && (int)fl->slot == gd->inner_slot)
+		*inner = &gd->inner->g;
+	return &gd->slots[fl->slot];
+}
+
+static void guide_init(struct guide *gd, const struct field_table *t, const cJSON **slots,
+		       int inner_slot, struct guide *inner)
+{
+	gd->g.keep = guide_keep;
+	gd->g.read = false;
+	gd->t = t;
+	gd->slots = slots;
+	gd->inner_slot = inner_slot;
+	gd->inner = inner;
+	memset(slots, 0, t->n * sizeof(*slots));
+}
+
+/*
+ * The slots of object OBJ by GD's table: what the reader stored there if it
+ * read OBJ under GD, else scan(). Either way each value is checked as scan()
+ * checks it (null is absent, a wrong type an error), the stored ones in the
+ * table's order.
+ */
+static int read_object(const cJSON *obj, const struct guide *gd, const struct where *w,
+		       char *err, size_t errlen)
+{
+	const struct field_table *t = gd->t;
+	size_t i;
+
+	if (!gd->g.read)
+		return scan(obj, t, gd->slots, w, err, errlen);
+	for (i = 0; i < t->n; i++) {
+		const struct field *fl = &t->fields[i];
+		const cJSON *v = gd->slots[fl->slot];
+
+		if (v == NULL)
+			continue;
+		if (cJSON_IsNull(v))
+			gd->slots[fl->slot] = NULL;
+		else if (!type_ok(v, (enum jtype)fl->type))
+			return type_error(err, errlen, w, fl->name, jtype_name((enum jtype)fl->type));
 	}
 	return 0;
 }
@@ -899,14 +991,15 @@ static int decode_endpoints(struct facts *f, const cJSON *map, char *err, size_t
 	return 0;
 }
 
-static int decode_container(struct facts *f, const cJSON *root, char *err, size_t errlen)
+/* GTOP: the guides the body was read under, top and HostConfig. */
+static int decode_container(struct facts *f, const cJSON *root, const struct guide *gtop,
+			    char *err, size_t errlen)
 {
-	const cJSON *cr[CR_N], *hc[HC_N], *lc[LC_N], *nc[NC_N];
+	const cJSON **cr = gtop->slots, **hc = gtop->inner->slots, *lc[LC_N], *nc[NC_N];
 	const struct where host = { "HostConfig", -1, NULL };
 
-	if (scan(root, &create_table, cr, &top, err, errlen) != 0 ||
-	    scan(cr[CR_HOSTCONFIG], &hostconfig_table, hc, &host,
-		 err, errlen) != 0 ||
+	if (read_object(root, gtop, &top, err, errlen) != 0 ||
+	    read_object(cr[CR_HOSTCONFIG], gtop->inner, &host, err, errlen) != 0 ||
 	    scan(hc[HC_LOGCONFIG], &logconfig_table, lc,
 		 &(struct where){ "HostConfig.LogConfig", -1, NULL }, err, errlen) != 0 ||
 	    scan(cr[CR_NETWORKINGCONFIG], &networkingconfig_table,
@@ -1150,7 +1243,9 @@ int body_facts(const struct request *rq, struct facts *f, char *err, size_t errl
 {
 	const struct envelope *env = rq->env;
 	const char *what = action_name(rq->action);
-	const cJSON *obj;
+	const cJSON *obj, *cr[CR_N], *hc[HC_N];
+	struct guide gtop, ghost;
+	bool guided;
 	char jerr[160];
 
 	memset(f, 0, sizeof(*f));
@@ -1184,20 +1279,25 @@ int body_facts(const struct request *rq, struct facts *f, char *err, size_t errl
 			 "before 29.3.1 does not forward such bodies)", env->body_len);
 		return -1;
 	}
-	f->root = json_parse_strict_arena((const char *)env->body, env->body_len, &f->arena, jerr,
-					  sizeof(jerr));
-	if (f->root == NULL) {
-		snprintf(err, errlen, "the body is not JSON that dockerd reads unambiguously: %s", jerr);
-		return -1;
-	}
-	/* Plugin privileges and settings are arrays; nothing else is read. */
-	if (f->kind == BODY_OPAQUE)
-		return 0;
 	pthread_once(&tables_once, tables_index);
 	if (!tables_indexed) {
 		snprintf(err, errlen, "internal error: the body's field tables are invalid");
 		return -1;
 	}
+	guide_init(&ghost, &hostconfig_table, hc, -1, NULL);
+	guide_init(&gtop, &create_table, cr, CR_HOSTCONFIG, &ghost);
+	f->root = json_parse_strict_guided((const char *)env->body, env->body_len, &f->arena,
+					   f->kind == BODY_CONTAINER ? &gtop.g : NULL, &guided,
+					   jerr, sizeof(jerr));
+	if (f->root == NULL) {
+		snprintf(err, errlen, "the body is not JSON that dockerd reads unambiguously: %s", jerr);
+		return -1;
+	}
+	if (!guided)
+		gtop.g.read = ghost.g.read = false;	/* read whole: scan() decides */
+	/* Plugin privileges and settings are arrays; nothing else is read. */
+	if (f->kind == BODY_OPAQUE)
+		return 0;
 	/* Go decodes null into a struct as "nothing set" */
 	obj = cJSON_IsNull(f->root) ? NULL : f->root;
 	if (obj != NULL && !cJSON_IsObject(obj)) {
@@ -1207,7 +1307,7 @@ int body_facts(const struct request *rq, struct facts *f, char *err, size_t errl
 
 	switch (f->kind) {
 	case BODY_CONTAINER:
-		return decode_container(f, obj, err, errlen);
+		return decode_container(f, obj, &gtop, err, errlen);
 	case BODY_EXEC:
 		return decode_exec(f, obj, err, errlen);
 	case BODY_UPDATE:

@@ -1620,6 +1620,15 @@ static bool image_allowed(const struct check *c, const struct image_ref *ref)
 	if (!forbids(a))
 		return true;
 	for (i = 0; i < a->list.n; i++) {
+		/* compiled when the policy loaded, unless it names {user} */
+		const struct image_pattern *compiled = c->p->images_compiled ?
+						       c->p->images_compiled[i] : NULL;
+
+		if (compiled) {
+			if (image_pattern_matches(compiled, ref))
+				return true;
+			continue;
+		}
 		if (strstr(a->list.items[i], "{user}") && !user_is_component(c->user))
 			continue;
 		if (expand(a->list.items[i], c->user, false, pat, sizeof(pat)) == 0 &&

@@ -157,16 +157,30 @@ static const char *value_end(const char *p, const char *end)
 	return NULL;
 }
 
+/* Bytes of header objects the one-pass reader's arena is sized for: a
+ * CLI's headers take 150; a registry credential header, a few kilobytes. */
+#define HEADERS_HINT 2048
+
 /* The value at the cursor, parsed strictly on its own (into *ARENA when
- * ARENA is not NULL: json_parse_strict_arena); advances past it. */
+ * ARENA is not NULL: json_parse_value_at, else json_parse_strict_arena);
+ * advances past it. */
 static cJSON *parse_value_in(struct scan *s, struct json_arena **arena)
 {
 	const char *start, *e;
 	char why[200];
+	size_t used;
 	cJSON *v;
 
 	skip_ws(s);
 	start = s->p;
+	/* A header object read where it stands, its end found as it is read;
+	 * anything the one-pass reader gives up on, found first and read on
+	 * its own as before. */
+	if (arena && (v = json_parse_value_at(start, (size_t)(s->end - start), HEADERS_HINT, arena,
+					      &used)) != NULL) {
+		s->p = start + used;
+		return v;
+	}
 	e = value_end(start, s->end);
 	if (!e || e == start) {
 		fail_at(s, start, "invalid JSON");

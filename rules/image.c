@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "errorf.h"
@@ -509,6 +510,48 @@ version_match(const struct parts *p, const struct image_ref *ref)
 	return true;
 }
 
+/* A pattern split and checked (image_pattern_compile). */
+struct image_pattern {
+	struct parts p;
+	size_t n;			/* of path */
+	char path[sizeof(official_prefix) + REF_MAX];	/* library_path() */
+};
+
+/* PATTERN split and checked into IP; false when it is not a valid pattern. */
+static bool
+pattern_compile(const char *pattern, struct image_pattern *ip)
+{
+	if (pattern == NULL || strnlen(pattern, REF_MAX + 1) > REF_MAX || is_identifier(pattern))
+		return false;
+	split(pattern, &ip->p);
+	if (!pattern_valid(&ip->p))
+		return false;
+	ip->n = library_path(&ip->p, ip->path, sizeof(ip->path));
+	return ip->n < sizeof(ip->path);
+}
+
+struct image_pattern *
+image_pattern_compile(const char *pattern)
+{
+	struct image_pattern *ip = malloc(sizeof(*ip));
+
+	if (ip != NULL && !pattern_compile(pattern, ip)) {
+		free(ip);
+		ip = NULL;
+	}
+	return ip;
+}
+
+bool
+image_pattern_matches(const struct image_pattern *ip, const struct image_ref *ref)
+{
+	if (ip == NULL || ref == NULL || ref->domain[0] == '\0' || ref->path[0] == '\0')
+		return false;
+	return glob(ip->p.domain, ip->p.dlen, ref->domain, strlen(ref->domain), true) &&
+	       path_glob(ip->path, ip->n, ref->path, strlen(ref->path)) &&
+	       version_match(&ip->p, ref);
+}
+
 /*
  * image_pattern_match - PATTERN is split exactly as a reference is, so
  * "bb:*" is docker.io/library/bb with any tag, and "*" is any official
@@ -522,23 +565,7 @@ version_match(const struct parts *p, const struct image_ref *ref)
 bool
 image_pattern_match(const char *pattern, const struct image_ref *ref)
 {
-	char path[sizeof(official_prefix) + REF_MAX];
-	struct parts p;
-	size_t n;
+	struct image_pattern ip;
 
-	if (pattern == NULL || ref == NULL || ref->domain[0] == '\0' || ref->path[0] == '\0')
-		return false;
-	if (strnlen(pattern, REF_MAX + 1) > REF_MAX || is_identifier(pattern))
-		return false;
-	split(pattern, &p);
-	if (!pattern_valid(&p))
-		return false;
-	if (!glob(p.domain, p.dlen, ref->domain, strlen(ref->domain), true))
-		return false;
-	n = library_path(&p, path, sizeof(path));
-	if (n >= sizeof(path))
-		return false;
-	if (!path_glob(path, n, ref->path, strlen(ref->path)))
-		return false;
-	return version_match(&p, ref);
+	return pattern_compile(pattern, &ip) && image_pattern_matches(&ip, ref);
 }

@@ -37,6 +37,7 @@
 
 #include "cpu.h"
 #include "json.h"
+#include "keyword.h"
 #include "thread_end.h"
 
 /* ---------------------------------------------------------------- folding */
@@ -429,68 +430,11 @@ struct folded_key {
 
 /*
  * Keys are hashed as the words of their folded bytes, eight at a time: a
- * Docker key is ASCII, and eight ASCII bytes fold at once (fold8). A key
- * with a non-ASCII byte is folded byte by byte (next_folded) into the same
- * words, so both paths give one hash for one folded text.
+ * Docker key is ASCII, and eight ASCII bytes fold at once (fold8, in
+ * keyword.h). A key with a non-ASCII byte is folded byte by byte
+ * (next_folded) into the same words, so both paths give one hash for one
+ * folded text.
  */
-#define HIGH_BITS 0x8080808080808080ull
-
-/* 'A'..'Z' to 'a'..'z' in each byte of W, whose bytes are all ASCII: a byte
- * plus 0x3f reaches 0x80 from 'A' on, plus 0x25 from past 'Z' on, and no
- * ASCII byte carries into the next. */
-static inline uint64_t fold8(uint64_t w)
-{
-	uint64_t upper = (w + 0x3f3f3f3f3f3f3f3full) & ~(w + 0x2525252525252525ull) & HIGH_BITS;
-
-	return w | upper >> 2;
-}
-
-/* Eight bytes at P as a little-endian word, whatever the host's order, so
- * that a word means the same bytes to every path that builds one. */
-static inline uint64_t load8(const char *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
-}
-
-static inline uint64_t load4(const char *p)
-{
-	uint32_t w;
-
-	memcpy(&w, p, 4);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap32(w);
-#endif
-	return w;
-}
-
-/* The N bytes at P (0 < N < 8) as a little-endian word, zero-padded, read
- * without a byte past P + N: two overlapping loads (or three bytes) whose
- * overlap holds the same bytes in the same places. */
-static inline uint64_t load_tail(const char *p, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)p;
-
-	if (n >= 4)
-		return load4(p) | load4(p + n - 4) << 8 * (n - 4);
-	return (uint64_t)u[0] | (uint64_t)u[n / 2] << 8 * (n / 2) |
-	       (uint64_t)u[n - 1] << 8 * (n - 1);
-}
-
-/* Bytes S[I..N) (1 to 7 of them) of a string of N bytes, as load_tail
- * reads them; past eight bytes, one load that ends at the string's end. */
-static inline uint64_t tail_word(const char *s, size_t i, size_t n)
-{
-	if (n >= 8)
-		return load8(s + n - 8) >> 8 * (8 - (n - i));
-	return load_tail(s + i, n - i);
-}
-
 static inline uint64_t mix(uint64_t h, uint64_t w)
 {
 	h = (h ^ w) * 0x9E3779B97F4A7C15ull;
@@ -557,17 +501,10 @@ uint64_t json_key_hash(const char *key, size_t *ascii_len)
 
 bool json_key_equal(const char *key, size_t ascii_len, const char *folded, size_t folded_len)
 {
-	size_t i;
-
 	if (ascii_len == SIZE_MAX)
 		return fold_cmp(key, folded) == 0;
-	if (ascii_len != folded_len)
-		return false;	/* ASCII folds byte for byte: lengths must agree */
-	for (i = 0; i + 8 <= folded_len; i += 8)
-		if (fold8(load8(key + i)) != load8(folded + i))
-			return false;
-	return i == folded_len ||
-	       fold8(tail_word(key, i, folded_len)) == tail_word(folded, i, folded_len);
+	/* ASCII folds byte for byte: lengths must agree */
+	return ascii_len == folded_len && key_ascii_equal(key, folded, folded_len);
 }
 
 /*
@@ -1030,7 +967,7 @@ static const unsigned char keep_bytes[32] = {
 
 /* key_hash_n of the N (< 16) plain ASCII bytes at the start of C, which is
  * the block they were read in: the same words, already in a register. */
-static uint64_t block_key_hash(__m128i c, size_t n)
+static inline __attribute__((always_inline)) uint64_t block_key_hash(__m128i c, size_t n)
 {
 	__m128i kept = _mm_and_si128(c, _mm_loadu_si128((const __m128i *)(const void *)
 							 (keep_bytes + 16 - n)));
@@ -1094,10 +1031,19 @@ static char *op_plain_copy(struct onepass *o, bool key, size_t *lenp)
 	return NULL;
 }
 
+/* Where the string at o->p (its opening quote) closes, as an index from
+ * o->p, when every byte to there is plain; 0 otherwise. */
+static inline size_t op_plain_end(const struct onepass *o)
+{
+	size_t n = (size_t)(o->end - o->p), plain = plain_run(o->p, 1, n);
+
+	return plain < n && o->p[plain] == '"' ? plain : 0;
+}
+
 static char *op_string(struct onepass *o, bool key)
 {
 	const unsigned char *q = o->p + 1, *run;
-	size_t cap, n = (size_t)(o->end - o->p), plain;
+	size_t cap, plain;
 	char *out, *w;
 
 	out = op_plain_copy(o, key, &plain);
@@ -1106,8 +1052,7 @@ static char *op_string(struct onepass *o, bool key)
 
 	/* Nearly every string is plain bytes to its quote: found sixteen at a
 	 * time (prescan's plain_run), copied at once. */
-	plain = plain_run(o->p, 1, n);
-	if (plain < n && o->p[plain] == '"') {
+	if ((plain = op_plain_end(o)) != 0) {
 		out = op_text(o, plain, key);
 		if (!out)
 			return NULL;
@@ -1237,6 +1182,46 @@ static inline int op_literal(struct onepass *o, const char *word, int type, cJSO
 	return 0;
 }
 
+/* CHILD after LAST among ITEM's members, linked as cJSON links them: next
+ * forward, the first member's prev the last. */
+static inline void op_link(cJSON *item, cJSON **last, cJSON *child)
+{
+	if (*last) {
+		(*last)->next = child;
+		child->prev = *last;
+	} else {
+		item->child = child;
+	}
+	*last = child;
+	item->child->prev = child;
+}
+
+/* The ':' after a key, whitespace around it allowed; -1 if it is not there. */
+static inline int op_colon(struct onepass *o)
+{
+	op_ws(o);
+	if (o->p >= o->end || *o->p != ':')
+		return -1;
+	o->p++;
+	return 0;
+}
+
+/* After a member: 1 at a ',' (another follows), 0 at CLOSE (the last), -1
+ * at anything else; past it either way. */
+static inline int op_after_member(struct onepass *o, unsigned char close)
+{
+	op_ws(o);
+	if (o->p < o->end && *o->p == ',') {
+		o->p++;
+		return 1;
+	}
+	if (o->p < o->end && *o->p == close) {
+		o->p++;
+		return 0;
+	}
+	return -1;
+}
+
 static inline __attribute__((always_inline)) int op_value(struct onepass *o, cJSON *item);
 
 /* The members of an array or object, from just past its bracket. The only
@@ -1245,6 +1230,7 @@ static __attribute__((noinline)) int op_members(struct onepass *o, cJSON *item, 
 {
 	unsigned char close = object ? '}' : ']';
 	cJSON *last = NULL, *child;
+	int rc;
 
 	if (++o->depth > ONEPASS_DEPTH)
 		return -1;
@@ -1262,40 +1248,26 @@ static __attribute__((noinline)) int op_members(struct onepass *o, cJSON *item, 
 		memset(child, 0, sizeof(*child));
 		if (object) {
 			op_ws(o);
-			if (o->p >= o->end || *o->p != '"' || !(child->string = op_string(o, true)))
+			if (o->p >= o->end || *o->p != '"' || !(child->string = op_string(o, true)) ||
+			    op_colon(o) != 0)
 				return -1;
-			op_ws(o);
-			if (o->p >= o->end || *o->p != ':')
-				return -1;
-			o->p++;
 		}
 		op_ws(o);
 		if (op_value(o, child) != 0)
 			return -1;
-		/* linked as cJSON links: next forward, child->prev the last */
-		if (last) {
-			last->next = child;
-			child->prev = last;
-		} else {
-			item->child = child;
-		}
-		last = child;
-		item->child->prev = last;
-		op_ws(o);
-		if (o->p < o->end && *o->p == ',') {
-			o->p++;
-			continue;
-		}
-		if (o->p < o->end && *o->p == close) {
-			o->p++;
+		op_link(item, &last, child);
+		if ((rc = op_after_member(o, close)) <= 0) {
+			if (rc < 0)
+				return -1;
 			break;
 		}
-		return -1;
 	}
 	o->depth--;
 	/* after the members, in a frame of its own: not held across recursion */
 	return object && object_keys_distinct(item, true) != 0 ? -1 : 0;
 }
+
+static int op_guided_members(struct onepass *o, cJSON *item, struct json_guide *g);
 
 static inline __attribute__((always_inline)) int op_value(struct onepass *o, cJSON *item)
 {
@@ -1320,17 +1292,210 @@ static inline __attribute__((always_inline)) int op_value(struct onepass *o, cJS
 	}
 }
 
-/* The tree of BUF in arena A, or NULL: give up (A is then as it was). */
-static cJSON *onepass(const char *buf, size_t len, struct json_arena *a)
+/*
+ * Guided objects (json_parse_strict_guided): of the 62 members of a
+ * container's HostConfig, Portcullis reads 33; of the 19 around it, 4.
+ * A guided object's members are built only where its guide keeps them;
+ * every other value is read all the same, into the arena's free space, and
+ * that space is given back. Keys must be plain ASCII here (anything else:
+ * give up, and the unguided reader or json_parse_strict decides); that
+ * makes Go's folding plain ASCII case, checked against every key before,
+ * kept or not.
+ */
+struct seen_key {
+	uint64_t hash;
+	const char *key;	/* in the text: not NUL-terminated */
+	size_t len;
+};
+
+struct seen_keys {
+	size_t n;
+	unsigned char index[2 * KEYS_STACK];
+	struct seen_key keys[KEYS_STACK];
+};
+
+/* Add KEY (N plain ASCII bytes, hash H) to S; -1 if S is full or holds a
+ * key that folds alike. */
+static int seen_add(struct seen_keys *s, const char *key, size_t n, uint64_t h)
+{
+	size_t j;
+
+	if (s->n == KEYS_STACK)
+		return -1;	/* no Docker object is that large: unguided, then */
+	for (j = key_slot(h); s->index[j]; j = (j + 1) % sizeof(s->index)) {
+		const struct seen_key *k = &s->keys[s->index[j] - 1];
+
+		if (k->hash == h && k->len == n && ascii_words_fold_equal(k->key, key, n, false))
+			return -1;
+	}
+	s->keys[s->n] = (struct seen_key){ h, key, n };
+	s->index[j] = (unsigned char)++s->n;
+	return 0;
+}
+
+/* The key at o->p (its opening quote), if plain ASCII: *KEY, *LEN, *H
+ * (json_key_hash) and o->p past its closing quote; -1 otherwise. */
+static inline int op_plain_key(struct onepass *o, const char **key, size_t *len, uint64_t *h)
+{
+	const unsigned char *q = o->p + 1;
+	size_t n = (size_t)(o->end - o->p), plain;
+	size_t ascii_len;
+
+#if defined(__SSE2__)
+	if (n >= 17) {
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)q);
+		unsigned mask = plain_stops16(c);
+
+		if (mask) {
+			plain = (size_t)__builtin_ctz(mask);
+			if (q[plain] != '"')
+				return -1;
+			*key = (const char *)q;
+			*len = plain;
+			*h = block_key_hash(c, plain);
+			o->p = q + plain + 1;
+			return 0;
+		}
+	}
+#endif
+	if ((plain = op_plain_end(o)) == 0)
+		return -1;
+	*key = (const char *)q;
+	*len = plain - 1;
+	*h = key_hash_n(*key, *len, &ascii_len);
+	o->p += plain + 1;
+	return 0;
+}
+
+/* A kept member's node, its key copied with its head (hash already known). */
+static cJSON *op_kept_member(struct onepass *o, const char *key, size_t len, uint64_t h)
+{
+	cJSON *child = op_alloc(o, sizeof(*child));
+	char *copy = op_text(o, len + 1, true);
+	struct key_head *head;
+
+	if (!child || !copy)
+		return NULL;
+	memset(child, 0, sizeof(*child));
+	memcpy(copy, key, len);
+	copy[len] = '\0';
+	head = (struct key_head *)(void *)copy - 1;
+	head->hash = h;
+	head->ascii_len = len;
+	child->string = copy;
+	return child;
+}
+
+/* A member G leaves out: its value read and checked, its space given back.
+ * A plain string is only scanned to its quote: plain bytes are a valid
+ * string whatever they are. */
+static int op_skipped_value(struct onepass *o)
+{
+	size_t mark = o->a->used, plain;
+	cJSON scratch;
+	int rc;
+
+	if (o->p < o->end && *o->p == '"' && (plain = op_plain_end(o)) != 0) {
+		o->p += plain + 1;
+		return 0;
+	}
+	memset(&scratch, 0, sizeof(scratch));
+	rc = op_value(o, &scratch);
+	o->a->used = mark;
+	return rc;
+}
+
+/* The members of a guided object, from just past its '{': op_members, with
+ * each key put to G. Its own frame holds the seen keys: guides nest only
+ * as deep as body.c's tables, never as deep as the text. */
+static __attribute__((noinline)) int op_guided_members(struct onepass *o, cJSON *item,
+						       struct json_guide *g)
+{
+	struct seen_keys seen;
+	struct json_guide *inner;
+	cJSON *last = NULL, *child;
+	const cJSON **store;
+	const char *key;
+	size_t len;
+	uint64_t h;
+	int rc;
+
+	if (++o->depth > ONEPASS_DEPTH)
+		return -1;
+	item->type = cJSON_Object;
+	g->read = true;
+	seen.n = 0;
+	memset(seen.index, 0, sizeof(seen.index));
+	op_ws(o);
+	if (o->p < o->end && *o->p == '}') {
+		o->p++;
+		o->depth--;
+		return 0;
+	}
+	for (;;) {
+		op_ws(o);
+		if (o->p >= o->end || *o->p != '"' || op_plain_key(o, &key, &len, &h) != 0 ||
+		    op_colon(o) != 0)
+			return -1;
+		op_ws(o);
+		inner = NULL;
+		store = g->keep(g, key, len, h, &inner);
+		/* Two keys that fold alike are both kept, in one place, or both
+		 * left out: a filled place is a duplicate, and only the keys
+		 * left out need the set. */
+		if (!store) {
+			if (seen_add(&seen, key, len, h) != 0 || op_skipped_value(o) != 0)
+				return -1;
+		} else if (*store) {
+			return -1;
+		} else {
+			if (!(child = op_kept_member(o, key, len, h)))
+				return -1;
+			if (inner && o->p < o->end && *o->p == '{') {
+				o->p++;
+				rc = op_guided_members(o, child, inner);
+			} else {
+				rc = op_value(o, child);
+			}
+			if (rc != 0)
+				return -1;
+			op_link(item, &last, child);
+			*store = child;
+		}
+		if ((rc = op_after_member(o, '}')) <= 0) {
+			if (rc < 0)
+				return -1;
+			break;
+		}
+	}
+	o->depth--;
+	return 0;
+}
+
+/* The tree of BUF in arena A, or NULL: give up (A is then as it was).
+ * GUIDE, if not NULL, guides the value when it is an object. */
+static cJSON *onepass_to(const char *buf, size_t len, struct json_arena *a,
+			 struct json_guide *guide, size_t *used)
 {
 	struct onepass o = { (const unsigned char *)buf, (const unsigned char *)buf + len, a, 0 };
 	size_t mark = a->used;
 	cJSON *root = op_alloc(&o, sizeof(*root));
+	int rc;
 
 	if (root) {
 		memset(root, 0, sizeof(*root));
 		op_ws(&o);
-		if (op_value(&o, root) == 0) {
+		if (guide && o.p < o.end && *o.p == '{') {
+			o.p++;
+			rc = op_guided_members(&o, root, guide);
+		} else {
+			rc = op_value(&o, root);
+		}
+		if (rc == 0 && used) {
+			*used = (size_t)(o.p - (const unsigned char *)buf);
+			return root;
+		}
+		if (rc == 0) {
 			op_ws(&o);
 			if (o.p == o.end)
 				return root;
@@ -1340,18 +1505,55 @@ static cJSON *onepass(const char *buf, size_t len, struct json_arena *a)
 	return NULL;
 }
 
-cJSON *json_parse_strict_arena(const char *buf, size_t len, struct json_arena **arena,
-			       char *err, size_t errlen)
+/* The one value that is all of BUF. */
+static cJSON *onepass(const char *buf, size_t len, struct json_arena *a, struct json_guide *guide)
+{
+	return onepass_to(buf, len, a, guide, NULL);
+}
+
+cJSON *json_parse_value_at(const char *buf, size_t len, size_t hint, struct json_arena **arena,
+			   size_t *used)
+{
+	if (!ARENA_ENABLED) {
+		*arena = NULL;
+		return NULL;	/* a malloc per node for the sanitizer: the other path */
+	}
+	return json_parse_onepass_at(buf, len, hint, arena, used);
+}
+
+cJSON *json_parse_onepass_at(const char *buf, size_t len, size_t hint, struct json_arena **arena,
+			     size_t *used)
+{
+	cJSON *root;
+
+	*arena = arena_new(hint < len ? hint : len);
+	if (!*arena)
+		return NULL;
+	root = onepass_to(buf, len, *arena, NULL, used);
+	if (!root) {
+		json_arena_free(*arena, NULL);
+		*arena = NULL;
+	}
+	return root;
+}
+
+cJSON *json_parse_strict_guided(const char *buf, size_t len, struct json_arena **arena,
+				struct json_guide *guide, bool *guided, char *err, size_t errlen)
 {
 	struct json_arena *a = ARENA_ENABLED ? arena_new(len) : NULL;
 	cJSON *root;
 
 	*arena = a;
+	*guided = false;
 	if (!a)
 		return json_parse_strict(buf, len, err, errlen);
 	if (err && errlen)
 		err[0] = '\0';
-	root = onepass(buf, len, a);
+	if (guide && (root = onepass(buf, len, a, guide)) != NULL) {
+		*guided = true;
+		return root;
+	}
+	root = onepass(buf, len, a, NULL);
 	if (root)
 		return root;
 	filling = a;
@@ -1361,10 +1563,24 @@ cJSON *json_parse_strict_arena(const char *buf, size_t len, struct json_arena **
 	return root;
 }
 
+cJSON *json_parse_strict_arena(const char *buf, size_t len, struct json_arena **arena,
+			       char *err, size_t errlen)
+{
+	bool guided;
+
+	return json_parse_strict_guided(buf, len, arena, NULL, &guided, err, errlen);
+}
+
 cJSON *json_parse_onepass(const char *buf, size_t len, struct json_arena **arena)
 {
+	return json_parse_onepass_guided(buf, len, arena, NULL);
+}
+
+cJSON *json_parse_onepass_guided(const char *buf, size_t len, struct json_arena **arena,
+				 struct json_guide *guide)
+{
 	*arena = arena_new(len);
-	return *arena ? onepass(buf, len, *arena) : NULL;
+	return *arena ? onepass(buf, len, *arena, guide) : NULL;
 }
 
 void json_arena_free(struct json_arena *a, cJSON *root)
@@ -1448,30 +1664,53 @@ static int quote_plain(unsigned char c)
 }
 
 /* The end of the run of quote_plain bytes from P (before END). */
+#if defined(__SSE2__)
+/* The bytes of C that end a run json_quote copies as it is: what ends a
+ * plain run of JSON text, and DEL and Go's three HTML escapes. */
+static inline unsigned quote_stops16(__m128i c)
+{
+	const __m128i del = _mm_set1_epi8(0x7F), lt = _mm_set1_epi8('<');
+	const __m128i gt = _mm_set1_epi8('>'), amp = _mm_set1_epi8('&');
+	__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, del), _mm_cmpeq_epi8(c, lt)),
+				   _mm_or_si128(_mm_cmpeq_epi8(c, gt), _mm_cmpeq_epi8(c, amp)));
+
+	return plain_stops16(c) | (unsigned)_mm_movemask_epi8(hit);
+}
+#endif
+
 static const unsigned char *quote_run(const unsigned char *p, const unsigned char *end)
 {
 #if defined(__SSE2__)
-	/* sixteen at a time: what ends a plain run of JSON text, and DEL and
-	 * Go's three HTML escapes */
-	const __m128i del = _mm_set1_epi8(0x7F), lt = _mm_set1_epi8('<');
-	const __m128i gt = _mm_set1_epi8('>'), amp = _mm_set1_epi8('&');
+	unsigned char tail[16];
+	unsigned mask;
+	size_t n;
 
+	/* sixteen at a time */
 	while (end - p >= 16) {
-		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, del),
-							_mm_cmpeq_epi8(c, lt)),
-					   _mm_or_si128(_mm_cmpeq_epi8(c, gt),
-							_mm_cmpeq_epi8(c, amp)));
-		unsigned mask = plain_stops16(c) | (unsigned)_mm_movemask_epi8(hit);
-
+		mask = quote_stops16(_mm_loadu_si128((const __m128i *)(const void *)p));
 		if (mask)
 			return p + __builtin_ctz(mask);
 		p += 16;
 	}
-#endif
+	/* the last 8 to 15 (many of an audit record's fields are that short):
+	 * copied into a block of their own, the bytes past them not counted;
+	 * fewer, a byte at a time */
+	n = (size_t)(end - p);
+	if (n < 8) {
+		while (p < end && quote_plain(*p))
+			p++;
+		return p;
+	}
+	memset(tail, 0, sizeof(tail));
+	memcpy(tail, p, n);
+	mask = quote_stops16(_mm_loadu_si128((const __m128i *)(const void *)tail)) &
+	       ((1u << n) - 1);
+	return mask ? p + __builtin_ctz(mask) : end;
+#else
 	while (p < end && quote_plain(*p))
 		p++;
 	return p;
+#endif
 }
 
 int json_quote(char *buf, size_t buflen, const char *s)

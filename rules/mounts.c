@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "errorf.h"
+#include "keyword.h"
 #include "mounts.h"
 #include "text.h"
 
@@ -996,6 +997,9 @@ static bool sensitive_is_clean[NSENSITIVE];	/* written clean: no clean() per cal
  * is literal; ANY_FIRST when it is a glob or the entry is "/". */
 #define ANY_FIRST SIZE_MAX
 static size_t sensitive_first[NSENSITIVE][2];
+/* That first component as a word (first_word), when it is 1 to 8 bytes:
+ * one compare instead of a memcmp call per entry. */
+static uint64_t sensitive_word[NSENSITIVE][2];
 static pthread_once_t sensitive_once = PTHREAD_ONCE_INIT;
 
 static size_t
@@ -1008,18 +1012,36 @@ first_literal(const char *entry)
 	return n;
 }
 
-/* Might built-in entry I be related to a path whose first component is PC
- * (PLEN bytes; NULL for "/")? Not when the first components, literal,
- * differ: most paths are then settled without a glob match per entry. */
+/* The N bytes at C as one word, when N is 1 to 8 (keyword.h's tail_word);
+ * 0 otherwise. */
+static uint64_t
+first_word(const char *c, size_t n)
+{
+	return n >= 1 && n <= 8 ? tail_word(c, 0, n) : 0;
+}
+
+/* Does the first component of ENTRY (N bytes, its word W) equal PC (PLEN
+ * bytes, its word PW)? */
 static bool
-first_may_relate(size_t i, const char *pc, size_t plen)
+same_first(const char *entry, size_t n, uint64_t w, const char *pc, size_t plen, uint64_t pw)
+{
+	return n == plen && (n <= 8 ? w == pw : memcmp(entry + 1, pc, n) == 0);
+}
+
+/* Might built-in entry I be related to a path whose first component is PC
+ * (PLEN bytes, word PW; NULL for "/")? Not when the first components,
+ * literal, differ: most paths are then settled without a glob match per
+ * entry. */
+static bool
+first_may_relate(size_t i, const char *pc, size_t plen, uint64_t pw)
 {
 	const char *alt = sensitive_alt[i];
 	size_t n = sensitive_first[i][0], m = sensitive_first[i][1];
 
-	if (pc == NULL || n == ANY_FIRST || (n == plen && memcmp(sensitive_paths[i] + 1, pc, n) == 0))
+	if (pc == NULL || n == ANY_FIRST ||
+	    same_first(sensitive_paths[i], n, sensitive_word[i][0], pc, plen, pw))
 		return true;
-	return alt != NULL && (m == ANY_FIRST || (m == plen && memcmp(alt + 1, pc, m) == 0));
+	return alt != NULL && (m == ANY_FIRST || same_first(alt, m, sensitive_word[i][1], pc, plen, pw));
 }
 
 static void
@@ -1037,6 +1059,9 @@ resolve_sensitive(void)
 		sensitive_first[i][0] = sensitive_is_clean[i] ? first_literal(sensitive_paths[i])
 							      : ANY_FIRST;
 		sensitive_first[i][1] = sensitive_alt[i] ? first_literal(sensitive_alt[i]) : ANY_FIRST;
+		sensitive_word[i][0] = first_word(sensitive_paths[i] + 1, sensitive_first[i][0]);
+		if (sensitive_alt[i])
+			sensitive_word[i][1] = first_word(sensitive_alt[i] + 1, sensitive_first[i][1]);
 	}
 }
 
@@ -1059,6 +1084,7 @@ mount_path_sensitive(const char *resolved, const struct patterns *extra, const c
 {
 	const char *base, *dummy, *first;
 	size_t i, first_len = 0;
+	uint64_t first_w;
 
 	if (which == NULL)
 		which = &dummy;
@@ -1068,8 +1094,9 @@ mount_path_sensitive(const char *resolved, const struct patterns *extra, const c
 	}
 	pthread_once(&sensitive_once, resolve_sensitive);
 	first = comp(resolved + 1, &first_len);
+	first_w = first ? first_word(first, first_len) : 0;
 	for (i = 0; i < NSENSITIVE; i++)
-		if (first_may_relate(i, first, first_len) && sensitive_builtin(i, resolved)) {
+		if (first_may_relate(i, first, first_len, first_w) && sensitive_builtin(i, resolved)) {
 			*which = sensitive_paths[i];
 			return true;
 		}

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image.h"
 #include "loader.h"
 
 #define ITEM_MAX	1024		/* bytes in one entry of a list */
@@ -317,8 +318,12 @@ patterns_copy(struct patterns *dst, const struct patterns *src)
 static void
 profile_clear(struct profile *p)
 {
+	size_t i;
 	int f;
 
+	for (i = 0; p->images_compiled && i < p->images.list.n; i++)
+		free(p->images_compiled[i]);
+	free(p->images_compiled);
 	for (f = F_NONE + 1; f < F_COUNT; f++) {
 		if (fields[f].kind == FK_ALLOW)
 			patterns_free(&((struct allow *)field_at(p, (enum field)f))->list);
@@ -1113,6 +1118,29 @@ resolve(struct loader *ld, struct def *defs, size_t n)
 	free(chain);
 }
 
+/*
+ * Compile P's image patterns once, here, rather than split and check each
+ * one on every create (image_pattern_compile). A pattern with "{user}" is
+ * left to be expanded per call; one that does not compile, to
+ * image_pattern_match, which refuses it the same way.
+ */
+static int
+compile_images(struct profile *p)
+{
+	const struct patterns *l = &p->images.list;
+	size_t i;
+
+	if (l->n == 0)
+		return 0;
+	p->images_compiled = calloc(l->n, sizeof(*p->images_compiled));
+	if (p->images_compiled == NULL)
+		return -1;
+	for (i = 0; i < l->n; i++)
+		if (strstr(l->items[i], "{user}") == NULL)
+			p->images_compiled[i] = image_pattern_compile(l->items[i]);
+	return 0;
+}
+
 /* ------------------------------------------------------------------------
  * The interface (loader.h).
  */
@@ -1164,8 +1192,11 @@ ld_load_profiles(struct loader *ld, const yaml_node_t *map)
 	}
 	link_parents(ld, defs, n);
 	resolve(ld, defs, n);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		profile_clear(&defs[i].own);
+		if (compile_images(&ld->profiles[i]) != 0)
+			ld_diag_file(ld, "out of memory");
+	}
 	free(defs);
 }
 

@@ -9,8 +9,10 @@
  * The input is a reference, and, cut at the first '\n', a pattern and a
  * reference. Properties: a parsed reference's canonical form parses to the
  * same reference (with "latest" made explicit), and matches itself as a
- * pattern, as does its bare repository name.
+ * pattern, as does its bare repository name; a compiled pattern matches
+ * what its text matches, and one that does not compile matches nothing.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,8 +62,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ref = strchr(s, '\n');
 	if (ref != NULL) {
 		*ref++ = '\0';
-		if (image_parse(ref, &r, NULL, 0) == 0)
-			(void)image_pattern_match(s, &r);
+		if (image_parse(ref, &r, NULL, 0) == 0) {
+			/* compiled once, as a policy's patterns are: the same answer */
+			struct image_pattern *compiled = image_pattern_compile(s);
+			bool match = image_pattern_match(s, &r);
+
+			if (compiled ? image_pattern_matches(compiled, &r) != match : match)
+				abort();
+			free(compiled);
+		}
 	}
 	free(s);
 	return 0;

@@ -3,7 +3,9 @@
  * Invariants: every object in an accepted tree has keys distinct under Go's
  * folding, so a folded lookup of each key finds that very member; the
  * one-pass reader accepts only what json_parse_strict accepts, and builds
- * the very same tree; the word-at-a-time key hash and comparison agree with
+ * the very same tree, or under guides that tree less what they leave out
+ * (guide_check.h), and a value read where it stands in a longer text is
+ * the value read on its own; the word-at-a-time key hash and comparison agree with
  * json_fold_key, the byte-at-a-time folding they stand in for. */
 #include <math.h>
 #include <stdint.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "guide_check.h"
 #include "json.h"
 
 /* KEY against OTHER, an earlier key of the same object (or NULL): a key
@@ -61,33 +64,58 @@ static void hashes_as_computed(const cJSON *item)
 	}
 }
 
-static int same_str(const char *a, const char *b)
+/*
+ * The guided reader against the strict tree: top-level members "a", "b"
+ * and "c" kept, and of "b" (an object) only "x" and "y". It accepts only
+ * what json_parse_strict accepts, passes each key with json_key_hash's
+ * hash, and builds the strict tree less what it leaves out. And
+ * json_parse_strict_guided gives json_parse_strict's verdict.
+ */
+static void check_guided(const uint8_t *data, size_t size, const cJSON *strict)
 {
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+	struct test_guide top, inner;
+	struct json_arena *arena;
+	cJSON *g;
+	bool guided;
+	char err[256];
+
+	test_guide_init(&inner, "x", "y", NULL, -1, NULL);
+	test_guide_init(&top, "a", "b", "c", 1, &inner);
+	g = json_parse_onepass_guided((const char *)data, size, &arena, &top.g);
+	if (g && (!strict || !guided_as_strict(g, strict, &top) || top.bad || inner.bad))
+		abort();
+	json_arena_free(arena, g);
+
+	test_guide_init(&inner, "x", "y", NULL, -1, NULL);
+	test_guide_init(&top, "a", "b", "c", 1, &inner);
+	g = json_parse_strict_guided((const char *)data, size, &arena, &top.g, &guided, err,
+				     sizeof(err));
+	if ((g == NULL) != (strict == NULL) || (g && guided && !guided_as_strict(g, strict, &top)))
+		abort();
+	json_arena_free(arena, g);
 }
 
-/* Node for node: type, key, string, number (sign of zero included), links. */
-static void same_tree(const cJSON *a, const cJSON *b)
+/* The value at the start of DATA, read where it stands: what it took,
+ * read on its own, is accepted and is the same tree. */
+static void check_value_at(const uint8_t *data, size_t size)
 {
-	const cJSON *x, *y;
+	struct json_arena *arena;
+	size_t used = 0;
+	char err[256];
+	cJSON *at = json_parse_onepass_at((const char *)data, size, 64, &arena, &used), *alone;
 
-	if (a->type != b->type || !same_str(a->string, b->string) ||
-	    !same_str(a->valuestring, b->valuestring) || a->valueint != b->valueint ||
-	    memcmp(&a->valuedouble, &b->valuedouble, sizeof(double)) != 0)
-		abort();
-	if ((a->child == NULL) != (b->child == NULL))
-		abort();
-	if (a->child && ((a->child->prev == NULL) != (b->child->prev == NULL)))
-		abort();
-	for (x = a->child, y = b->child; x && y; x = x->next, y = y->next) {
-		if (x != a->child && (x->prev == NULL || y->prev == NULL))
-			abort();
-		same_tree(x, y);
+	if (!at) {
+		if (arena)
+			abort();	/* given up: nothing left to free */
+		return;
 	}
-	if (x || y)
+	if (used == 0 || used > size)
 		abort();
-	if (a->child && (a->child->prev->next != NULL || b->child->prev->next != NULL))
-		abort();	/* the head's prev is the last member in both */
+	alone = json_parse_strict((const char *)data, used, err, sizeof(err));
+	if (!alone || !same_tree(at, alone))
+		abort();
+	cJSON_Delete(alone);
+	json_arena_free(arena, at);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -101,10 +129,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fast && !j)
 		abort();	/* the one-pass reader took what the strict parser refuses */
 	if (fast) {
-		same_tree(fast, j);
+		if (!same_tree(fast, j))
+			abort();
 		hashes_as_computed(fast);
 	}
 	json_arena_free(arena, fast);
+	check_guided(data, size, j);
+	check_value_at(data, size);
 	if (j) {
 		walk(j);
 		cJSON_Delete(j);

@@ -359,6 +359,7 @@ static const struct pat_case pat_cases[] = {
 
 static void test_patterns(void **state)
 {
+	struct image_pattern *compiled;
 	struct image_ref r;
 	char err[256];
 	size_t i;
@@ -371,14 +372,30 @@ static void test_patterns(void **state)
 			fail_msg("test reference %s: %s", c->ref, err);
 		if (image_pattern_match(c->pattern, &r) != c->match)
 			fail_msg("%s vs %s: want %s", c->pattern, c->ref, c->match ? "match" : "no match");
+		/* compiled once (as a policy's are): the same answer; a pattern
+		 * that does not compile is one that matches nothing */
+		compiled = image_pattern_compile(c->pattern);
+		if (compiled ? image_pattern_matches(compiled, &r) != c->match : c->match)
+			fail_msg("compiled %s vs %s: want %s", c->pattern, c->ref,
+				 c->match ? "match" : "no match");
+		free(compiled);
 	}
 	assert_int_equal(image_parse("busybox", &r, err, sizeof(err)), 0);
 	assert_false(image_pattern_match(NULL, &r));
 	assert_false(image_pattern_match("busybox", NULL));
+	assert_null(image_pattern_compile(NULL));
+	assert_null(image_pattern_compile("b[u]sybox"));
+	assert_false(image_pattern_matches(NULL, &r));
+	compiled = image_pattern_compile("busybox");
+	assert_non_null(compiled);
+	assert_true(image_pattern_matches(compiled, &r));
+	assert_false(image_pattern_matches(compiled, NULL));
 	/* a zeroed reference (a failed parse) matches nothing */
 	memset(&r, 0, sizeof(r));
 	assert_false(image_pattern_match("**", &r));
 	assert_false(image_pattern_match("*/**", &r));
+	assert_false(image_pattern_matches(compiled, &r));
+	free(compiled);
 }
 
 /* Many stars, many "**": no exponential backtracking. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../fuzz/guide_check.h"
 #include "base64.h"
 #include "json.h"
 #include "testutil.h"
@@ -736,6 +737,24 @@ static void same_as_strict(const char *text, bool want_fast)
 	cJSON_Delete(strict);
 }
 
+/* BODY read under guides of a create's shape: kept as the strict tree has it. */
+static void guided_corpus_body(const char *body)
+{
+	struct test_guide top, inner;
+	struct json_arena *a;
+	char err[128];
+	cJSON *strict = json_parse_strict(body, strlen(body), err, sizeof(err));
+	cJSON *tree;
+
+	test_guide_init(&inner, "binds", "privileged", "capadd", -1, NULL);
+	test_guide_init(&top, "image", "hostconfig", "labels", 1, &inner);
+	tree = json_parse_onepass_guided(body, strlen(body), &a, &top.g);
+	if (!tree || !strict || !guided_as_strict(tree, strict, &top) || top.bad || inner.bad)
+		fail_msg("guided read of %s", body);
+	json_arena_free(a, tree);
+	cJSON_Delete(strict);
+}
+
 /* The request body of one corpus line, if any, read both ways. */
 static void onepass_body(const char *line, size_t len, void *ctx)
 {
@@ -753,6 +772,7 @@ static void onepass_body(const char *line, size_t len, void *ctx)
 		assert_true(k > 0);
 		body[k] = '\0';
 		same_as_strict((char *)body, true);
+		guided_corpus_body((char *)body);
 		free(body);
 		(*(size_t *)ctx)++;
 	}
@@ -799,6 +819,187 @@ static void test_onepass(void **state)
 	assert_true(bodies > 10);
 }
 
+/*
+ * The guided reader (json_parse_onepass_guided): of the top object only
+ * "a", "b" and "c" kept, and of "b" only "x" and "y", each in its slot;
+ * the rest read, checked, and left out.
+ */
+struct guided_read {
+	struct test_guide top, inner;
+	struct json_arena *arena;
+	cJSON *tree, *strict;
+};
+
+static void guided_read(struct guided_read *r, const char *text)
+{
+	char err[128];
+
+	test_guide_init(&r->inner, "x", "y", NULL, -1, NULL);
+	test_guide_init(&r->top, "a", "b", "c", 1, &r->inner);
+	r->tree = json_parse_onepass_guided(text, strlen(text), &r->arena, &r->top.g);
+	r->strict = json_parse_strict(text, strlen(text), err, sizeof(err));
+	assert_false(r->top.bad || r->inner.bad);
+}
+
+static void guided_done(struct guided_read *r)
+{
+	json_arena_free(r->arena, r->tree);
+	cJSON_Delete(r->strict);
+}
+
+/* TEXT is read under the guides, as the strict tree less what they leave out. */
+static void guided_kept(const char *text)
+{
+	struct guided_read r;
+
+	guided_read(&r, text);
+	if (!r.tree || !r.strict || !guided_as_strict(r.tree, r.strict, &r.top))
+		fail_msg("guided read of %s: %p, strict %p", text, (void *)r.tree, (void *)r.strict);
+	guided_done(&r);
+}
+
+/* The guided reader gives TEXT up (NULL); json_parse_strict_guided then
+ * gives json_parse_strict's verdict, STRICT_OK, with the whole tree. */
+static void guided_gives_up(const char *text, bool strict_ok)
+{
+	struct guided_read r;
+	struct json_arena *a;
+	char err[128];
+	bool guided = true;
+	cJSON *whole;
+
+	guided_read(&r, text);
+	if (r.tree)
+		fail_msg("the guided reader took %s", text);
+	assert_int_equal(r.strict != NULL, strict_ok);
+	test_guide_init(&r.inner, "x", "y", NULL, -1, NULL);
+	test_guide_init(&r.top, "a", "b", "c", 1, &r.inner);
+	whole = json_parse_strict_guided(text, strlen(text), &a, &r.top.g, &guided, err,
+					 sizeof(err));
+	assert_false(guided);
+	assert_int_equal(whole != NULL, strict_ok);
+	if (whole)
+		assert_true(same_tree(whole, r.strict));
+	else
+		assert_true(err[0] != '\0');
+	json_arena_free(a, whole);
+	guided_done(&r);
+}
+
+static void test_guided(void **state)
+{
+	struct guided_read r;
+	char *big;
+	size_t n, i;
+
+	(void)state;
+	guided_read(&r, "{\"A\":1,\"z\":{\"q\":[1,\"s\"]},\"B\":{\"X\":\"s\",\"w\":5,\"y\":null},"
+			"\"zz\":\"left\",\"c\":[true]}");
+	assert_non_null(r.tree);
+	assert_true(guided_as_strict(r.tree, r.strict, &r.top));
+	assert_true(r.top.g.read && r.inner.g.read);
+	assert_string_equal(r.top.slots[0]->string, "A");
+	assert_int_equal(r.top.slots[0]->valueint, 1);
+	assert_string_equal(r.inner.slots[0]->valuestring, "s");
+	assert_true(cJSON_IsNull(r.inner.slots[1]));
+	assert_true(cJSON_IsArray(r.top.slots[2]));
+	assert_int_equal(cJSON_GetArraySize(r.tree), 3);	/* z, zz and w left out */
+	assert_int_equal(cJSON_GetArraySize(r.top.slots[1]), 2);
+	guided_done(&r);
+
+	/* the inner guide only for an object; no slot for an absent key */
+	guided_read(&r, "{\"b\":[{\"x\":1}]}");
+	assert_non_null(r.tree);
+	assert_false(r.inner.g.read);
+	assert_true(cJSON_IsArray(r.top.slots[1]));
+	assert_null(r.top.slots[0]);
+	assert_true(guided_as_strict(r.tree, r.strict, &r.top));
+	guided_done(&r);
+	guided_kept("{}");
+	guided_kept("{ \"a\" : 1 , \"q\" : { } , \"b\" : { \"y\" : [ ] } }\n");
+	guided_kept("[{\"a\":1}]");				/* not an object: built whole */
+	guided_kept("{\"averyveryverylongkeyname\":1,\"a\":2}");	/* past one block */
+
+	/* every key counts for duplicates, kept or left out */
+	guided_gives_up("{\"a\":1,\"A\":2}", false);
+	guided_gives_up("{\"z\":1,\"Z\":2}", false);
+	guided_gives_up("{\"b\":{\"w\":1,\"W\":2}}", false);
+	guided_gives_up("{\"z\":{\"q\":1,\"Q\":2}}", false);	/* inside a left-out value */
+	/* values left out are read all the same */
+	guided_gives_up("{\"z\":\"\xc3\x28\"}", false);
+	guided_gives_up("{\"z\":\"\\u0000\"}", false);
+	guided_gives_up("{\"z\":[01]}", false);
+	guided_gives_up("{\"z\":1,}", false);
+	/* keys the guided reader leaves to the others, which read them whole */
+	guided_gives_up("{\"\\u0061\":1}", true);
+	guided_gives_up("{\"caf\xc3\xa9\":1}", true);
+	guided_gives_up("{\"z\":1.5}", true);
+
+	/* more keys than a guided object holds: read whole */
+	n = 200 * 12 + 3;
+	big = malloc(n);
+	assert_non_null(big);
+	strcpy(big, "{");
+	for (i = 0; i < 200; i++)
+		sprintf(big + strlen(big), "%s\"k%03zu\":%zu", i ? "," : "", i, i);
+	strcat(big, "}");
+	guided_gives_up(big, true);
+	free(big);
+}
+
+/* A value read where it stands in a longer text (the envelope's header
+ * objects): it ends where the value does, and anything the one-pass reader
+ * gives up on comes back NULL with nothing to free. */
+static void test_value_at(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t used;		/* 0: given up */
+	} cases[] = {
+		{ "{\"Content-Type\":\"application/json\",\"User-Agent\":\"x\"},\"Next\":1}", 52 },
+		{ "{}]", 2 },
+		{ "null,", 4 },
+		{ "[1,2] ", 5 },
+		{ "{\"a\":\"\\ud83d\\ude00\"},", 0 },	/* a surrogate pair: cJSON's */
+		{ "{\"a\":1.5}", 0 },
+		{ "{\"a\":1,\"A\":2},", 0 },		/* refused later, by the strict parser */
+		{ "{\"a\":", 0 },
+		{ "{\"a\"", 0 },
+	};
+	struct json_arena *a;
+	char err[128], *big;
+	size_t i, used, n;
+	cJSON *v, *alone;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		used = 0;
+		v = json_parse_onepass_at(cases[i].text, strlen(cases[i].text), 64, &a, &used);
+		if (cases[i].used == 0) {
+			if (v || a)
+				fail_msg("took %s", cases[i].text);
+			continue;
+		}
+		if (!v || used != cases[i].used)
+			fail_msg("%s: %p, %zu bytes", cases[i].text, (void *)v, used);
+		alone = json_parse_strict(cases[i].text, used, err, sizeof(err));
+		assert_non_null(alone);
+		assert_true(same_tree(v, alone));
+		cJSON_Delete(alone);
+		json_arena_free(a, v);
+	}
+	/* more than the arena sized for the hint holds: given up, not spilled */
+	n = 40000;
+	big = malloc(n + 8);
+	assert_non_null(big);
+	strcpy(big, "{\"k\":\"");
+	memset(big + 6, 'x', n - 8);
+	strcpy(big + n - 2, "\"}");
+	assert_null(json_parse_onepass_at(big, strlen(big), 64, &a, &used));
+	assert_null(a);
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -823,6 +1024,8 @@ int main(void)
 		cmocka_unit_test(test_base64_against_reference),
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_onepass),
+		cmocka_unit_test(test_guided),
+		cmocka_unit_test(test_value_at),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image.h"
 #include "policy.h"
 #include "profile.h"
 
@@ -481,6 +482,42 @@ test_profile_ports_and_addresses(void **state)
 		assert_non_null(strstr(d.lines[0], "must be an IP address"));
 		policy_diag_free(&d);
 	}
+}
+
+/* A profile's image patterns are compiled when it loads, each matching as
+ * its text does; one with {user} is left to be expanded per call, and an
+ * inherited list is compiled for the child too. */
+static void
+test_profile_images_compiled(void **state)
+{
+	struct policy *p = load_ok(
+		"version: 1\nprofiles:\n"
+		"  base:\n"
+		"    images: [\"bb:*\", \"registry.example.com/{user}/**\", \"ghcr.io/org/*:1.*\"]\n"
+		"  child:\n"
+		"    extends: base\n"
+		"    privileged: false\n");
+	const char *names[] = { "base", "child" };
+	struct image_ref bb, other, tagged;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(image_parse("bb:latest", &bb, NULL, 0), 0);
+	assert_int_equal(image_parse("alpine", &other, NULL, 0), 0);
+	assert_int_equal(image_parse("ghcr.io/org/app:1.2", &tagged, NULL, 0), 0);
+	for (i = 0; i < 2; i++) {
+		const struct profile *x = profile_named(p, names[i]);
+
+		assert_non_null(x->images_compiled);
+		assert_non_null(x->images_compiled[0]);
+		assert_null(x->images_compiled[1]);	/* {user}: per call */
+		assert_non_null(x->images_compiled[2]);
+		assert_true(image_pattern_matches(x->images_compiled[0], &bb));
+		assert_false(image_pattern_matches(x->images_compiled[0], &other));
+		assert_true(image_pattern_matches(x->images_compiled[2], &tagged));
+		assert_false(image_pattern_matches(x->images_compiled[2], &bb));
+	}
+	policy_free(p);
 }
 
 /* ------------------------------------------------------------------------
@@ -1100,6 +1137,7 @@ main(void)
 		cmocka_unit_test(test_profile_builtin_cis),
 		cmocka_unit_test(test_profile_builtins_per_policy),
 		cmocka_unit_test(test_profile_contract_example),
+		cmocka_unit_test(test_profile_images_compiled),
 	};
 	static struct CMUnitTest errors[NBAD];
 	static char names[NBAD][64];
