@@ -673,10 +673,14 @@ fake_dockerd() {
 	"$FC" dockerd "$FAKE_SOCK" "$1" 120 >"$D/fake.out" 2>"$D/fake.err" &
 	FAKE_PID=$!
 	started "$FAKE_PID"
-	pc_wait_until 5 _fake_up || true
+	# 15 s, not 5: one CI run saw a fake still silent after 5 s, on a
+	# shared machine that may stall a fresh process for that long.
+	pc_wait_until 15 _fake_up || true
 	if ! grep -q listening "$D/fake.out"; then
-		# say which: it exited (and how), or it runs and never listened
-		local st="still running after 5 s"
+		# say which: it exited (and how), or it runs and never listened,
+		# and what it was doing (a full disk would also swallow "listening")
+		local st
+		st="still running after 15 s: state $(sed 's/^.*) //; s/ .*//' "/proc/$FAKE_PID/stat" 2>/dev/null), in $(cat "/proc/$FAKE_PID/wchan" 2>/dev/null), $(df -k --output=avail "$D" 2>/dev/null | tail -n 1 | tr -d ' ') kB free in $D"
 		if ! pc_alive "$FAKE_PID"; then
 			st="exited with status 0"
 			wait "$FAKE_PID" || st="exited with status $?"
