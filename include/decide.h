@@ -65,8 +65,9 @@ void decision_add_reason(struct decision *d, const char *fmt, ...)
  * caller that builds its reason in place rather than through a format. */
 char *decision_next_reason(struct decision *d);
 
-/* The text dockerd shows after "authorization denied by plugin NAME: ". */
-void decision_message(const struct decision *d, char *buf, size_t len);
+/* The text dockerd shows after "authorization denied by plugin NAME: ",
+ * cut to fit LEN (> 0) bytes with its NUL; returns its length. */
+size_t decision_message(const struct decision *d, char *buf, size_t len);
 
 const char *outcome_name(enum outcome o);
 const char *mode_name(enum mode m);

@@ -118,4 +118,7 @@ int json_int64(const cJSON *item, long long *out) __attribute__((warn_unused_res
  * Returns bytes written excluding NUL, or -1 if it does not fit (buf then holds ""). */
 int json_quote(char *buf, size_t buflen, const char *s);
 
+/* json_quote of the LEN bytes at S (S need not end there). */
+int json_quote_n(char *buf, size_t buflen, const char *s, size_t len);
+
 #endif

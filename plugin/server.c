@@ -49,7 +49,6 @@
 #include "mode.h"
 #include "server.h"
 #include "snapshot.h"
-#include "text.h"
 
 /*
  * AuthZReq carries at most a 4 MiB JSON body (dockerd >= 29.3.1 refuses
@@ -87,12 +86,14 @@ static long elapsed_us(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1000000L + (t1.tv_nsec - t0->tv_nsec) / 1000;
 }
 
-static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *body)
+/* BODY is LEN bytes; MHD copies it unless it is a constant (PERSISTENT). */
+static enum MHD_Result respond_n(struct MHD_Connection *c, unsigned status, const char *body,
+				 size_t len, enum MHD_ResponseMemoryMode mode)
 {
 	struct MHD_Response *r;
 	enum MHD_Result rc;
 
-	r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+	r = MHD_create_response_from_buffer(len, (void *)body, mode);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -100,6 +101,11 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const 
 	rc = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return rc;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *body)
+{
+	return respond_n(c, status, body, strlen(body), MHD_RESPMEM_MUST_COPY);
 }
 
 /* HTTP 500 {"Allow":false,"Err":WHY}: dockerd fails the API call. */
@@ -115,15 +121,25 @@ static enum MHD_Result respond_error(struct MHD_Connection *c, const char *why)
 
 static enum MHD_Result respond_decision(struct MHD_Connection *c, const struct decision *d)
 {
-	char msg[2048], quoted[4200], body[4300];
+	static const char allow[] = "{\"Allow\":true}\n", head[] = "{\"Allow\":false,\"Msg\":";
+	/* quoted, a message byte takes at most 6 (\u00XX) */
+	char msg[2048], body[sizeof(head) + 6 * sizeof(msg) + 4];
+	size_t n = sizeof(head) - 1, len;
+	int q;
 
 	if (d->allow)
-		return respond(c, MHD_HTTP_OK, "{\"Allow\":true}\n");
-	decision_message(d, msg, sizeof(msg));
-	if (json_quote(quoted, sizeof(quoted), msg) < 0)
-		snprintf(quoted, sizeof(quoted), "\"denied\"");
-	text_join(body, sizeof(body), "{\"Allow\":false,\"Msg\":", quoted, "}\n", NULL);
-	return respond(c, MHD_HTTP_OK, body);
+		return respond_n(c, MHD_HTTP_OK, allow, sizeof(allow) - 1, MHD_RESPMEM_PERSISTENT);
+	/* the message quoted straight into the answer: no copy in between */
+	len = decision_message(d, msg, sizeof(msg));
+	memcpy(body, head, n);
+	q = json_quote_n(body + n, sizeof(body) - n - 2, msg, len);
+	n += q < 0 ? 0 : (size_t)q;
+	if (q < 0) {	/* not reached: the buffer holds the worst case */
+		memcpy(body + n, "\"denied\"", 8);
+		n += 8;
+	}
+	memcpy(body + n, "}\n", 2);
+	return respond_n(c, MHD_HTTP_OK, body, n + 2, MHD_RESPMEM_MUST_COPY);
 }
 
 /* A call that cannot be decided: recorded as an error, answered with 500. */

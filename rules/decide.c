@@ -441,7 +441,7 @@ void decide_error(struct decision *d, enum phase phase, const char *why)
 	decision_add_reason(d, "%s", why);
 }
 
-void decision_message(const struct decision *d, char *buf, size_t len)
+size_t decision_message(const struct decision *d, char *buf, size_t len)
 {
 	size_t n = 0;
 	unsigned i;
@@ -455,7 +455,7 @@ void decision_message(const struct decision *d, char *buf, size_t len)
 		if (n < len)
 			n = text_append(buf, len, n, "\": ");
 		if (n >= len)
-			return;
+			return len - 1;
 	}
 	for (i = 0; i < d->nreasons && n < len; i++) {
 		if (i)
@@ -463,6 +463,8 @@ void decision_message(const struct decision *d, char *buf, size_t len)
 		if (n < len)
 			n = text_append(buf, len, n, d->reasons[i]);
 	}
+	/* text_append counts what did not fit too */
+	return n < len ? n : len - 1;
 }
 
 const char *outcome_name(enum outcome o)

@@ -1715,9 +1715,14 @@ static const unsigned char *quote_run(const unsigned char *p, const unsigned cha
 
 int json_quote(char *buf, size_t buflen, const char *s)
 {
+	return json_quote_n(buf, buflen, s, strlen(s));
+}
+
+int json_quote_n(char *buf, size_t buflen, const char *s, size_t len)
+{
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *end = p + strlen(s);
+	const unsigned char *end = p + len;
 	size_t n = 0;
 	int rc = 0;
 

@@ -106,13 +106,18 @@ static void test_message_cut(void **state)
 	decision_add_reason(&d, "%d", 3);
 	for (len = 1; len <= sizeof(buf); len++) {
 		memset(buf, 'x', sizeof(buf));
-		decision_message(&d, buf, len);
 		want = strlen(full) < len ? strlen(full) : len - 1;
+		assert_int_equal(decision_message(&d, buf, len), want);
 		assert_int_equal(strlen(buf), want);
 		assert_memory_equal(buf, full, want);
 	}
 	d.rule = NULL;
-	decision_message(&d, buf, sizeof(buf));
+	for (len = 1; len <= sizeof(buf); len++) {
+		want = strlen(full) - 16 < len ? strlen(full) - 16 : len - 1;
+		assert_int_equal(decision_message(&d, buf, len), want);
+		assert_int_equal(strlen(buf), want);
+		assert_memory_equal(buf, full + 16, want);
+	}
 	assert_string_equal(buf, "HostConfig.Privileged=true is not allowed; a second reason; 3");
 }
 

@@ -448,6 +448,13 @@ static void test_quote(void **state)
 	assert_string_equal(buf, "\"\\ufffd\"");
 	assert_int_equal(json_quote(buf, 4, "abcdef"), -1);
 	assert_string_equal(buf, "");
+	/* json_quote_n reads LEN bytes, whatever follows them */
+	assert_int_equal(json_quote_n(buf, sizeof(buf), "a<bcdef", 3), 10);
+	assert_string_equal(buf, "\"a\\u003cb\"");
+	assert_int_equal(json_quote_n(buf, sizeof(buf), "ab\0cd", 5), 12);
+	assert_string_equal(buf, "\"ab\\u0000cd\"");
+	assert_int_equal(json_quote_n(buf, sizeof(buf), "abc", 0), 2);
+	assert_string_equal(buf, "\"\"");
 }
 
 /* The hash the one-pass reader leaves before a key, however it read the key
