@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cjson/cJSON.h>
 
 /*
@@ -114,11 +115,15 @@ bool json_key_equal(const char *key, size_t ascii_len, const char *folded, size_
 /* An integer field: a number that is integral and within int64. */
 int json_int64(const cJSON *item, long long *out) __attribute__((warn_unused_result));
 
-/* Append S to BUF as a JSON string literal (quotes included), escaping as Go does.
- * Returns bytes written excluding NUL, or -1 if it does not fit (buf then holds ""). */
-int json_quote(char *buf, size_t buflen, const char *s);
-
-/* json_quote of the LEN bytes at S (S need not end there). */
+/* Append the LEN bytes at S to BUF as a JSON string literal (quotes
+ * included), escaping as Go does. Returns bytes written excluding NUL, or -1
+ * if it does not fit (buf then holds ""). */
 int json_quote_n(char *buf, size_t buflen, const char *s, size_t len);
+
+/* json_quote_n of the string S: inline, so that a caller pays one call. */
+static inline int json_quote(char *buf, size_t buflen, const char *s)
+{
+	return json_quote_n(buf, buflen, s, strlen(s));
+}
 
 #endif

@@ -924,6 +924,16 @@ static inline void op_ws(struct onepass *o)
 		o->p++;
 }
 
+/* At byte C, after any whitespace? Compact text is at C already: one
+ * compare, where op_ws and then a look at C would be two. */
+static inline bool op_at(struct onepass *o, unsigned char c)
+{
+	if (o->p < o->end && *o->p == c)
+		return true;
+	op_ws(o);
+	return o->p < o->end && *o->p == c;
+}
+
 static int hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
@@ -1199,8 +1209,7 @@ static inline void op_link(cJSON *item, cJSON **last, cJSON *child)
 /* The ':' after a key, whitespace around it allowed; -1 if it is not there. */
 static inline int op_colon(struct onepass *o)
 {
-	op_ws(o);
-	if (o->p >= o->end || *o->p != ':')
+	if (!op_at(o, ':'))
 		return -1;
 	o->p++;
 	return 0;
@@ -1210,6 +1219,10 @@ static inline int op_colon(struct onepass *o)
  * at anything else; past it either way. */
 static inline int op_after_member(struct onepass *o, unsigned char close)
 {
+	if (o->p < o->end && *o->p == ',') {
+		o->p++;
+		return 1;
+	}
 	op_ws(o);
 	if (o->p < o->end && *o->p == ',') {
 		o->p++;
@@ -1247,8 +1260,7 @@ static __attribute__((noinline)) int op_members(struct onepass *o, cJSON *item, 
 			return -1;
 		memset(child, 0, sizeof(*child));
 		if (object) {
-			op_ws(o);
-			if (o->p >= o->end || *o->p != '"' || !(child->string = op_string(o, true)) ||
+			if (!op_at(o, '"') || !(child->string = op_string(o, true)) ||
 			    op_colon(o) != 0)
 				return -1;
 		}
@@ -1433,8 +1445,7 @@ static __attribute__((noinline)) int op_guided_members(struct onepass *o, cJSON 
 		return 0;
 	}
 	for (;;) {
-		op_ws(o);
-		if (o->p >= o->end || *o->p != '"' || op_plain_key(o, &key, &len, &h) != 0 ||
+		if (!op_at(o, '"') || op_plain_key(o, &key, &len, &h) != 0 ||
 		    op_colon(o) != 0)
 			return -1;
 		op_ws(o);
@@ -1678,7 +1689,9 @@ static inline unsigned quote_stops16(__m128i c)
 }
 #endif
 
-static const unsigned char *quote_run(const unsigned char *p, const unsigned char *end)
+/* Inlined: out of line, a call per run of every audit field shows. */
+static inline __attribute__((always_inline)) const unsigned char *
+quote_run(const unsigned char *p, const unsigned char *end)
 {
 #if defined(__SSE2__)
 	unsigned char tail[16];
@@ -1711,11 +1724,6 @@ static const unsigned char *quote_run(const unsigned char *p, const unsigned cha
 		p++;
 	return p;
 #endif
-}
-
-int json_quote(char *buf, size_t buflen, const char *s)
-{
-	return json_quote_n(buf, buflen, s, strlen(s));
 }
 
 int json_quote_n(char *buf, size_t buflen, const char *s, size_t len)
