@@ -72,5 +72,7 @@ bool mount_local_opts_host(const cJSON *opts, const char **device);
  * USER. The pattern is cleaned first; both must be absolute.
  */
 bool path_pattern_match(const char *pattern, const char *user, const char *path);
+/* For tests: path_pattern_match without its quick no (the same answer). */
+bool path_pattern_match_whole(const char *pattern, const char *user, const char *path);
 
 #endif

@@ -1221,16 +1221,49 @@ substitute_user(const char *pattern, const char *user, char *out, size_t outlen)
 	return 0;
 }
 
-bool
-path_pattern_match(const char *pattern, const char *user, const char *path)
+/*
+ * literal_prefix_differs - a quick no, before {user} is substituted and the
+ * pattern cleaned: PATTERN's bytes up to its first '{' or glob byte are
+ * plain components that must equal PATH's (clean) first bytes. Cleaning
+ * turns a run of '/' into one (followed here) and drops a trailing '/'
+ * (where PATH ends: no answer, below). A "." or ".." component could change
+ * what comes before it: so no answer (false) from a pattern with one before
+ * the difference, or a ".." after it. Policies have neither (profile.c
+ * refuses them).
+ */
+static bool
+literal_prefix_differs(const char *pat, const char *path)
+{
+	for (; *pat != '\0'; pat++, path++) {
+		if (*pat == '{' || *pat == '*' || *pat == '?' || *pat == '[')
+			return false;
+		if (*pat == '/') {
+			while (pat[1] == '/')
+				pat++;
+			if (pat[1] == '.')
+				return false;
+		}
+		/* where PATH ends, a '/' may still be dropped or eaten by a "**" */
+		if (*pat != *path)
+			return (*pat != '/' || *path != '\0') && strstr(pat, "/..") == NULL;
+	}
+	return false;
+}
+
+/* Both absolute, PATH clean (resolved); an unclean PATH matches nothing. */
+static bool
+pattern_usable(const char *pattern, const char *path)
+{
+	return pattern != NULL && path != NULL && pattern[0] == '/' && path[0] == '/' &&
+	    is_clean(path);
+}
+
+/* Substitute, clean, match: PATTERN and PATH are pattern_usable. */
+static bool
+pattern_match_whole(const char *pattern, const char *user, const char *path)
 {
 	char subst[PATH_MAX], pat[PATH_MAX];
 
-	if (pattern == NULL || path == NULL || pattern[0] != '/' || path[0] != '/')
-		return false;
-	/* PATH should be resolved; an unclean one matches nothing */
-	if (!is_clean(path))
-		return false;
 	/* no {user} and already clean: what substituting and cleaning give */
 	if (strchr(pattern, '{') == NULL && is_clean(pattern))
 		return match_components(pattern, path);
@@ -1238,4 +1271,17 @@ path_pattern_match(const char *pattern, const char *user, const char *path)
 	    clean(subst, pat, sizeof(pat)) != 0)
 		return false;
 	return match_components(pat, path);
+}
+
+bool
+path_pattern_match(const char *pattern, const char *user, const char *path)
+{
+	return pattern_usable(pattern, path) && !literal_prefix_differs(pattern, path) &&
+	    pattern_match_whole(pattern, user, path);
+}
+
+bool
+path_pattern_match_whole(const char *pattern, const char *user, const char *path)
+{
+	return pattern_usable(pattern, path) && pattern_match_whole(pattern, user, path);
 }

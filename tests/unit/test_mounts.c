@@ -936,6 +936,21 @@ static const struct pat_case pat_cases[] = {
 	{ "/srv/**", NULL, "srv/x", false },
 	{ "srv/**", NULL, "/srv/x", false },
 	{ "", NULL, "/", false },
+	/* the quick no before substituting (literal_prefix_differs) says no
+	 * only where the whole match would */
+	{ "/srv/tenants/{user}/**", "bob", "/srv/data", false },
+	{ "/srv//tenants/{user}/**", "bob", "/srv/tenants/bob/x", true },
+	{ "/srv//tenants/{user}/**", "bob", "/srv/tenantsx/bob", false },
+	{ "/srv/x/../data/{user}", "bob", "/srv/data/bob", true },
+	{ "/srv/x/../../{user}", "bob", "/bob", true },
+	{ "/srv/./data/{user}", "bob", "/srv/data/bob", true },
+	{ "/srv/data/**", NULL, "/srv/data", true },
+	{ "/srv/data//", NULL, "/srv/data", true },
+	{ "/srv/data/", NULL, "/srv/dat", false },
+	{ "/srv/data/", NULL, "/srv/datax", false },
+	{ "/srv/dat?", NULL, "/srv/datx", true },
+	{ "/srv/d[a]ta", NULL, "/srv/data", true },
+	{ "/srv/da*", NULL, "/srv/dxta", false },
 };
 
 static void test_path_patterns(void **state)
@@ -946,12 +961,32 @@ static void test_path_patterns(void **state)
 	for (i = 0; i < sizeof(pat_cases) / sizeof(pat_cases[0]); i++) {
 		const struct pat_case *c = &pat_cases[i];
 
-		if (path_pattern_match(c->pattern, c->user, c->path) != c->match)
+		if (path_pattern_match(c->pattern, c->user, c->path) != c->match ||
+		    path_pattern_match_whole(c->pattern, c->user, c->path) != c->match)
 			fail_msg("%s (user %s) vs %s: want %s", c->pattern, c->user ? c->user : "NULL",
 				 c->path, c->match ? "match" : "no match");
 	}
 	assert_false(path_pattern_match(NULL, NULL, "/"));
 	assert_false(path_pattern_match("/", NULL, NULL));
+}
+
+/* Every pattern of the table against every path of it: the quick no never
+ * answers other than the whole match. */
+static void test_path_patterns_quick_no(void **state)
+{
+	size_t i, j, n = sizeof(pat_cases) / sizeof(pat_cases[0]);
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++) {
+			const char *pat = pat_cases[i].pattern, *user = pat_cases[i].user;
+			const char *path = pat_cases[j].path;
+
+			if (path_pattern_match(pat, user, path) !=
+			    path_pattern_match_whole(pat, user, path))
+				fail_msg("%s (user %s) vs %s: the quick no disagrees", pat,
+					 user ? user : "NULL", path);
+		}
 }
 
 /* Many stars against a long component, many "**" against many components. */
@@ -1096,6 +1131,7 @@ int main(void)
 						tree_teardown),
 		cmocka_unit_test(test_local_opts),
 		cmocka_unit_test(test_path_patterns),
+		cmocka_unit_test(test_path_patterns_quick_no),
 		cmocka_unit_test(test_path_patterns_bounded),
 		cmocka_unit_test(test_corpus),
 	};
