@@ -139,18 +139,31 @@ container_ids() { as_anon ps -aq --no-trunc | sort; }
 
 # --- audit log -----------------------------------------------------------------------
 
+# audit_count: the lines in the log now. It also notes the time (as the
+# records spell it, in $PC_AUDIT.t0: it runs in a subshell), so that
+# audit_after leaves out a record of an earlier call that the batched writer
+# appends only after this count (spec/audit.md: up to 5 ms later, more on a
+# loaded machine; one CI run saw it).
 audit_count() {
+	{ date -u +%Y-%m-%dT%H:%M:%S.%6NZ >"$PC_AUDIT.t0"; } 2>/dev/null || true
 	if [ -f "$PC_AUDIT" ]; then wc -l <"$PC_AUDIT"; else echo 0; fi
 }
 
-_audit_has_at_least() { [ "$(audit_count)" -ge "$1" ]; }
+# The records after line N stamped no earlier than audit_count's time.
+_audit_new() {
+	tail -n +"$(($1 + 1))" "$PC_AUDIT" 2>/dev/null |
+		awk -v t0="$(cat "$PC_AUDIT.t0" 2>/dev/null)" \
+			'match($0, /"time":"[^"]*"/) && substr($0, RSTART + 8, RLENGTH - 9) >= t0'
+}
+
+_audit_has_at_least() { [ "$(_audit_new "$1" | grep -c .)" -ge "$2" ]; }
 
 # audit_after N WANT: wait (bounded) for WANT lines after line N; they are in
 # OUT, and a short pause catches extra lines that should not be there.
 audit_after() {
-	pc_wait_until 5 _audit_has_at_least $(($1 + $2)) || true
+	pc_wait_until 5 _audit_has_at_least "$1" "$2" || true
 	sleep 0.2
-	OUT=$(tail -n +"$(($1 + 1))" "$PC_AUDIT" 2>/dev/null || true)
+	OUT=$(_audit_new "$1")
 	local n
 	n=$(printf '%s' "$OUT" | grep -c . || true)
 	[ "$n" = "$2" ] && return 0
