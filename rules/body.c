@@ -1327,6 +1327,9 @@ int body_facts(const struct request *rq, struct facts *f, char *err, size_t errl
 
 void facts_free(struct facts *f)
 {
+	/* a call without a body (most calls) holds nothing to free */
+	if (f->kind == BODY_NONE && f->root == NULL && f->arena == NULL)
+		return;
 	if (f->kind == BODY_CONNECT && f->nets != NULL && f->nnets > 0)
 		free((char *)f->nets[0].name);
 	free(f->mounts);

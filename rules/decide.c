@@ -361,9 +361,11 @@ static int check_conditions(const struct policy *p, const struct rule *r,
 static void read_body(const struct rule *r, struct request *rq, struct facts *f,
 		      char *err, size_t errlen)
 {
-	memset(f, 0, sizeof(*f));
-	if (!r->profile && !r->audit_profile && !r->owner_required)
+	if (!r->profile && !r->audit_profile && !r->owner_required) {
+		memset(f, 0, sizeof(*f));
 		return;
+	}
+	/* body_facts clears F itself */
 	if (body_facts(rq, f, err, errlen) == 0)
 		rq->facts = f;
 	else
