@@ -142,7 +142,9 @@ kill -HUP "$PID"
 sleep 0.3
 check "valid reload applies" '200 {"Allow":true}' "$(post /AuthZPlugin.AuthZReq "$D/info.json")"
 
-# Audit: one line per decision, valid fields.
+# Audit: one line per decision, valid fields. Batched, so the last records
+# may still be on their way: wait (up to 3 s) for the tenth.
+for _ in $(seq 60); do [ "$(wc -l <"$D/audit.log")" -ge 10 ] && break; sleep 0.05; done
 lines=$(wc -l <"$D/audit.log")
 if [ "$lines" -ge 10 ]; then ok "audit log has a line per decision ($lines)"; else not_ok "audit log lines" "$lines"; fi
 contains "audit records a denial" '"action":"SystemInfo","object":null,"phase":"request","decision":"deny"' "$(cat "$D/audit.log")"
