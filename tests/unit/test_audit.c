@@ -24,6 +24,7 @@
 #include "audit.h"
 #include "base64.h"
 #include "json.h"
+#include "text.h"
 
 /* An envelope with BODY (JSON text, or NULL) and extra RequestHeaders. */
 static void make_env(struct envelope *env, const char *method, const char *uri,
@@ -571,6 +572,40 @@ static void test_record_time(void **state)
 	}
 }
 
+/* A record fits a buffer whole or not at all: at every size, audit_format
+ * gives the whole record (the same but for the time) or -1, never a record
+ * cut short. The "time" member is 37 bytes from the start, fixed width. */
+static void test_record_every_size(void **state)
+{
+	struct decision d = { 0 };
+	char full[2048], line[2048];
+	int n, got;
+	size_t cap, i;
+
+	(void)state;
+	d.action = ACTION_ContainerCreate;
+	d.outcome = OUTCOME_DENY;
+	d.rule = "tenants";
+	text_copy(d.user, sizeof(d.user), "alice", 5);
+	decision_add_reason(&d, "HostConfig.Privileged=true is not allowed");
+	decision_add_reason(&d, "a <second> \"reason\"");
+	n = audit_format(&d, NULL, 42, full, sizeof(full));
+	assert_true(n > 37 && (size_t)n < sizeof(full));
+	for (cap = 1; cap <= (size_t)n + 1; cap++) {
+		memset(line, 'x', sizeof(line));
+		got = audit_format(&d, NULL, 42, line, cap);
+		/* nothing written past the buffer it was given */
+		for (i = cap; i < sizeof(line); i++)
+			assert_int_equal(line[i], 'x');
+		if (cap <= (size_t)n) {
+			assert_int_equal(got, -1);
+			continue;
+		}
+		assert_int_equal(got, n);
+		assert_memory_equal(line + 37, full + 37, (size_t)n - 37 + 1);
+	}
+}
+
 /* A log that takes no write at all at exit does not keep the process from
  * exiting: audit_close gives the writer 5 s, then says so and returns. Run in
  * a child, which leaves the stuck writer to its exit. */
@@ -634,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_record_envelope_omitted),
 		cmocka_unit_test(test_reload_record),
 		cmocka_unit_test(test_record_time),
+		cmocka_unit_test(test_record_every_size),
 		cmocka_unit_test(test_batched_threads),
 		cmocka_unit_test(test_batched_flushes_by_itself),
 		cmocka_unit_test(test_batched_stalled_log),
