@@ -247,6 +247,8 @@ exercise() {
 }
 
 SERVE_PID=""
+_decisions_at_least() { [ "$(grep -c '"decision"' "$1" 2>/dev/null)" -ge "$2" ]; }
+
 _exercise() {
 	local dir=$1 rc=0
 	pc_wait_until 10 test -S "$dir/run/portcullis.sock" ||
@@ -258,6 +260,8 @@ _exercise() {
 	for _ in 1 2 3; do ask "$dir" || return 1; done
 	kill -HUP "$SERVE_PID"
 	pc_wait_until 5 grep -q reloaded "$dir/serve.log" || { WHY="no reload after SIGHUP"; return 1; }
+	# records are batched: the three are in the file before it is moved away
+	pc_wait_until 5 _decisions_at_least "$dir/log/audit.log" 3 || true
 	mv "$dir/log/audit.log" "$dir/log/audit.log.1"
 	kill -USR1 "$SERVE_PID"
 	sleep 0.2
