@@ -1245,6 +1245,7 @@ int body_facts(const struct request *rq, struct facts *f, char *err, size_t errl
 	const char *what = action_name(rq->action);
 	const cJSON *obj, *cr[CR_N], *hc[HC_N];
 	struct guide gtop, ghost;
+	struct json_guide *guide = NULL;
 	bool guided;
 	char jerr[160];
 
@@ -1284,16 +1285,19 @@ int body_facts(const struct request *rq, struct facts *f, char *err, size_t errl
 		snprintf(err, errlen, "internal error: the body's field tables are invalid");
 		return -1;
 	}
-	guide_init(&ghost, &hostconfig_table, hc, -1, NULL);
-	guide_init(&gtop, &create_table, cr, CR_HOSTCONFIG, &ghost);
+	/* only a container create's body is read under guides */
+	if (f->kind == BODY_CONTAINER) {
+		guide_init(&ghost, &hostconfig_table, hc, -1, NULL);
+		guide_init(&gtop, &create_table, cr, CR_HOSTCONFIG, &ghost);
+		guide = &gtop.g;
+	}
 	f->root = json_parse_strict_guided((const char *)env->body, env->body_len, &f->arena,
-					   f->kind == BODY_CONTAINER ? &gtop.g : NULL, &guided,
-					   jerr, sizeof(jerr));
+					   guide, &guided, jerr, sizeof(jerr));
 	if (f->root == NULL) {
 		snprintf(err, errlen, "the body is not JSON that dockerd reads unambiguously: %s", jerr);
 		return -1;
 	}
-	if (!guided)
+	if (guide && !guided)
 		gtop.g.read = ghost.g.read = false;	/* read whole: scan() decides */
 	/* Plugin privileges and settings are arrays; nothing else is read. */
 	if (f->kind == BODY_OPAQUE)
