@@ -1219,12 +1219,7 @@ static inline int op_colon(struct onepass *o)
  * at anything else; past it either way. */
 static inline int op_after_member(struct onepass *o, unsigned char close)
 {
-	if (o->p < o->end && *o->p == ',') {
-		o->p++;
-		return 1;
-	}
-	op_ws(o);
-	if (o->p < o->end && *o->p == ',') {
+	if (op_at(o, ',')) {
 		o->p++;
 		return 1;
 	}
@@ -1674,7 +1669,6 @@ static int quote_plain(unsigned char c)
 	return c >= 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
 }
 
-/* The end of the run of quote_plain bytes from P (before END). */
 #if defined(__SSE2__)
 /* The bytes of C that end a run json_quote copies as it is: what ends a
  * plain run of JSON text, and DEL and Go's three HTML escapes. */
@@ -1689,7 +1683,8 @@ static inline unsigned quote_stops16(__m128i c)
 }
 #endif
 
-/* Inlined: out of line, a call per run of every audit field shows. */
+/* The end of the run of quote_plain bytes from P (before END). Inlined:
+ * out of line, a call per run of every audit field shows. */
 static inline __attribute__((always_inline)) const unsigned char *
 quote_run(const unsigned char *p, const unsigned char *end)
 {
