@@ -352,15 +352,24 @@ struct line {
 	int overflow;
 };
 
+/* Is there room for N more bytes and a NUL? If not, the line overflows.
+ * Every append's one bounds check. */
+static inline __attribute__((always_inline)) bool fits(struct line *l, size_t n)
+{
+	if (l->overflow || l->len + n >= l->cap) {
+		l->overflow = 1;
+		return false;
+	}
+	return true;
+}
+
 /* Inlined everywhere, so that the length of a literal is a constant. */
 static inline __attribute__((always_inline)) void raw(struct line *l, const char *s)
 {
 	size_t n = strlen(s);
 
-	if (l->overflow || l->len + n >= l->cap) {
-		l->overflow = 1;
+	if (!fits(l, n))
 		return;
-	}
 	memcpy(l->buf + l->len, s, n + 1);
 	l->len += n;
 }
@@ -383,10 +392,8 @@ static inline __attribute__((always_inline)) void key(struct line *l, const char
 {
 	size_t k = strlen(name), w = l->len;
 
-	if (l->overflow || w + k + 4 >= l->cap) {
-		l->overflow = 1;
+	if (!fits(l, k + 4))
 		return;
-	}
 	if (w > 1)
 		l->buf[w++] = ',';
 	l->buf[w++] = '"';
@@ -418,10 +425,8 @@ static inline __attribute__((always_inline)) void field_plain(struct line *l, co
 	char *w;
 
 	key(l, name);
-	if (l->overflow || l->len + v + 2 >= l->cap) {
-		l->overflow = 1;
+	if (!fits(l, v + 2))
 		return;
-	}
 	w = l->buf + l->len;
 	*w++ = '"';
 	memcpy(w, value, v);
