@@ -5,6 +5,9 @@
 # make bench-micro  the decision core in-process: ns per request, 10 vs 1,000 rules
 # make callgrind    instructions per decision and where they go
 # make bench-smoke  every bench program once, briefly (seconds; no figures)
+# make bench-calibrate  the ratio a decision of N us of CPU would read (a minute)
+# make bench-versus OTHER=BIN  this build's portcullis against BIN, side by side
+#                   (keep a copy of build/portcullis before a change; two minutes)
 # make bench-docker e2e `docker run --rm` through two private dockerds, with the plugin
 #                   and without (tests/bench/docker_run.sh; about a minute). Like the e2e
 #                   tests it needs root, docker.io, busybox-static, openssl and curl. Not
@@ -13,7 +16,8 @@
 BENCH_DIR := $(BUILD)/bench
 BENCH_BIN := $(BENCH_DIR)/loadgen $(BENCH_DIR)/noop $(BENCH_DIR)/micro
 
-.PHONY: bench bench-micro callgrind bench-smoke bench-build bench-docker
+.PHONY: bench bench-micro callgrind bench-smoke bench-build bench-docker bench-calibrate \
+	bench-versus
 
 $(BENCH_DIR)/loadgen: tests/bench/loadgen.c tests/bench/reqset.c tests/bench/reqset.h
 	@mkdir -p $(dir $@)
@@ -41,6 +45,13 @@ callgrind: bench-build
 
 bench-smoke: bench-build
 	tests/bench/run.sh smoke $(BUILD)
+
+bench-calibrate: bench-build
+	tests/bench/run.sh calibrate $(BUILD)
+
+bench-versus: bench-build all
+	@[ -n "$(OTHER)" ] || { echo "usage: make bench-versus OTHER=path/to/portcullis"; exit 2; }
+	tests/bench/run.sh versus $(BUILD) $(OTHER)
 
 bench-docker: $(BUILD)/portcullis
 	CC="$(CC)" tests/bench/docker_run.sh $(BUILD)

@@ -2,7 +2,7 @@
 /*
  * noop.c - the ceiling: an authorization plugin that decides nothing.
  *
- *   noop --socket PATH [--max-seconds S]
+ *   noop --socket PATH [--max-seconds S] [--spin-us N]
  *
  * libmicrohttpd set up exactly as plugin/server.c sets it up (same daemon
  * flags: a thread per connection over poll(), same stack size, timeouts,
@@ -12,6 +12,11 @@
  * this costs is the HTTP stack's and the kernel's. run.sh warns when the
  * MHD_USE_ and MHD_OPTION_ names used here and in server.c differ.
  * Stops on SIGTERM/SIGINT, or by itself after --max-seconds (default 900).
+ *
+ * --spin-us N keeps the CPU busy for N microseconds before each answer: a
+ * stand-in for a plugin whose decision costs N us, so that run.sh calibrate
+ * can show what a given cost does to a ratio (the wake-ups around it are
+ * the machine's, not ours to model).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -29,6 +34,21 @@
 #include <microhttpd.h>
 
 #define IDLE_TIMEOUT_S 120	/* as plugin/server.c */
+
+static long spin_ns;	/* --spin-us, in ns */
+
+/* Busy, not asleep, for spin_ns: a decision's CPU time without its work. */
+static void spin(void)
+{
+	struct timespec t0, t;
+
+	if (spin_ns <= 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < spin_ns);
+}
 
 /* Per request, as server.c keeps one (a call state is allocated there too). */
 struct call {
@@ -72,6 +92,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (strcmp(method, "POST") != 0)
 		return respond(c, MHD_HTTP_NOT_FOUND, "{\"Err\":\"not found\"}\n");
+	spin();
 	return respond(c, MHD_HTTP_OK, "{\"Allow\":true}\n");
 }
 
@@ -135,11 +156,13 @@ int main(int argc, char **argv)
 			path = argv[i + 1];
 		else if (strcmp(argv[i], "--max-seconds") == 0)
 			max_s = strtol(argv[i + 1], NULL, 10);
+		else if (strcmp(argv[i], "--spin-us") == 0)
+			spin_ns = strtol(argv[i + 1], NULL, 10) * 1000L;
 		else
 			break;
 	}
-	if (!path || i != argc || max_s < 1) {
-		fputs("usage: noop --socket PATH [--max-seconds S]\n", stderr);
+	if (!path || i != argc || max_s < 1 || spin_ns < 0 || spin_ns > 1000000000L) {
+		fputs("usage: noop --socket PATH [--max-seconds S] [--spin-us N (0-1000000)]\n", stderr);
 		return 2;
 	}
 	sigemptyset(&set);

@@ -7,6 +7,9 @@
 #   run.sh callgrind BUILD   instructions per decision and where they go (make callgrind)
 #   run.sh smoke BUILD       every program once, briefly: the tools work (seconds, no figures)
 #   run.sh quick BUILD       the same-core rows of `bench` only (a minute; while optimising)
+#   run.sh calibrate BUILD   what N us of CPU per answer costs a ratio (make bench-calibrate)
+#   run.sh versus BUILD BIN  this build's portcullis against another one (BIN), side by
+#                            side as against the ceiling: is a change faster (make bench-versus)
 #
 # Method (README.md has the why): our server and the ceiling (noop) run at the
 # same time, pinned with taskset; one client alternates A, B, A, B over a
@@ -26,9 +29,11 @@ set -eu
 
 mode=${1:-}
 build=${2:-build}
-case $mode in bench|quick|micro|callgrind|smoke) ;; *)
-	echo "usage: run.sh bench|quick|micro|callgrind|smoke BUILD" >&2; exit 2 ;;
-esac
+other=${3:-}
+case $mode in bench|quick|micro|callgrind|smoke|calibrate) ;; versus) [ -x "$other" ] ;; *) false ;; esac || {
+	echo "usage: run.sh bench|quick|micro|callgrind|smoke|calibrate BUILD | versus BUILD PORTCULLIS" >&2
+	exit 2
+}
 
 here=$(cd "$(dirname "$0")" && pwd)
 corpus=${PORTCULLIS_CORPUS:-/work/shared/corpus/tls-alice.jsonl}
@@ -324,6 +329,59 @@ bench() {
 	summary
 }
 
+# calibrate: the ceiling against a copy of itself that stays busy N us
+# before each answer (noop --spin-us), in both placements: the ratio a
+# plugin whose whole decision costs N us of CPU can reach on this machine,
+# whatever it does in them. Read a target off it: the N where it is crossed.
+calibrate() {
+	echo "portcullis bench calibrate: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "ours = noop --spin-us N (busy N us, then allow); ceiling = noop; the create request"
+	echo
+	start noop 0 "$bin/noop" --socket "$run/noop.sock" --max-seconds 900
+	spec=$(ceiling "$corpus:7")
+	header
+	for us in 0 1 2 3 5 8 12; do
+		start spin 0 "$bin/noop" --socket "$run/spin.sock" --spin-us $us --max-seconds 900
+		for placement in same-core diff-core; do
+			if [ $placement = same-core ]; then client=0 servers=0; else client=0 servers=1; fi
+			pin noop $servers
+			pin spin $servers
+			fmt_pair "$placement" "spin $us us" \
+				"$(pair spin noop $client "$spec" --pairs 10000 --warmup 1000)"
+		done
+		stop spin
+	done
+	stop noop
+	echo
+	echo "(1 conn: median of 3 runs of 10,000 pairs, as in bench)"
+}
+
+# versus: this build against another portcullis (a copy of the binary before
+# a change), both serving the bench policy, each scenario in both placements.
+# ratio = other's p50 / this one's: above 1.00 this build is faster.
+versus() {
+	echo "portcullis bench versus: $portcullis (ours) against $other (ceiling columns)"
+	echo "load average $(cut -d' ' -f1-3 /proc/loadavg); ratio > 1.00: ours is faster"
+	echo
+	start ours 0 "$portcullis" serve --policy "$policy" --socket "$run/ours.sock" \
+		--audit-log "$run/audit.log"
+	start other 0 "$other" serve --policy "$policy" --socket "$run/other.sock" \
+		--audit-log "$run/audit.log"
+	header
+	for placement in same-core diff-core; do
+		if [ $placement = same-core ]; then client=0 servers=0; else client=0 servers=1; fi
+		pin ours $servers
+		pin other $servers
+		printf '%s\n' "$scenarios" | while IFS='|' read -r name spec what; do
+			case $name in *-1m) continue ;; esac
+			fmt_pair "$placement" "$name" \
+				"$(pair ours other $client "$spec" --pairs 10000 --warmup 1000)"
+		done
+	done
+	stop ours
+	stop other
+}
+
 result() {	# PLACEMENT NAME KEY
 	l=$(grep "^$1 $2 " "$run/results" | head -1)
 	kv "$3" "$l"
@@ -524,10 +582,19 @@ smoke() {
 	start ours 0,1 "$portcullis" serve --policy "$policy" --socket "$run/ours.sock" \
 		--audit-log "$run/audit.log"
 	start noop 0,1 "$bin/noop" --socket "$run/noop.sock" --max-seconds 60
+	start spin 0,1 "$bin/noop" --socket "$run/spin.sock" --spin-us 20 --max-seconds 60
 	printf '%s\n' "$scenarios" | while IFS='|' read -r name spec what; do
 		"$bin/loadgen" pair --a "$run/ours.sock" --b "$run/noop.sock" --req "$spec" \
 			--b-expects-any --pairs 100 --warmup 10 >/dev/null
 	done
+	# calibrate's slowed ceiling: it must be slower by about what it was told
+	line=$("$bin/loadgen" pair --a "$run/spin.sock" --b "$run/noop.sock" \
+		--req "$(ceiling "$corpus:7")" --b-expects-any --pairs 200 --warmup 10)
+	awk -v a="$(kv a_p50_us "$line")" -v b="$(kv b_p50_us "$line")" \
+		'BEGIN { exit !(a - b >= 15) }' || {
+		echo "bench smoke: noop --spin-us 20 answers only $(kv a_p50_us "$line") us against $(kv b_p50_us "$line")" >&2
+		exit 1
+	}
 	"$bin/loadgen" load --socket "$run/ours.sock" --conns 4 --req "$corpus:7,expect=allow" \
 		--count 400 >/dev/null
 	"$bin/micro" --policy "$policy" --req "$corpus:7,expect=allow" --min-batch-ms 1 \
@@ -541,4 +608,6 @@ bench|quick) bench ;;
 micro) micro ;;
 callgrind) callgrind ;;
 smoke) smoke ;;
+calibrate) calibrate ;;
+versus) versus ;;
 esac
