@@ -739,6 +739,27 @@ lookup_denied() {
 
 _audit_grew() { [ "$(audit_lines)" -gt "$1" ]; }
 
+# A call is recorded once its answer is out, or could not go out (server.c,
+# on_completed): here the client is gone before the decision, which waits on
+# a dockerd that never answers, so the answer meets a closed socket.
+lookup_hangup() {
+	local before new
+	fake_dockerd hang
+	before=$(audit_lines)
+	printf 'POST /AuthZPlugin.AuthZReq HTTP/1.1\r\nHost: p\r\nContent-Length: %d\r\n\r\n%s' \
+		"${#BOB_INSPECT}" "$BOB_INSPECT" >"$D/hangup.in"
+	# the client closes after 300 ms; the lookup's deadline is 2 s
+	"$FC" send "$PL_SOCK" 300 <"$D/hangup.in" >"$D/hangup.out" 2>/dev/null || true
+	[ ! -s "$D/hangup.out" ] || { WHY="answered within 300 ms: $(flat "$(cat "$D/hangup.out")")"; return 1; }
+	pc_wait_until 5 _audit_grew "$before" || true
+	sleep 0.1	# room for a record too many to show
+	new=$(tail -n +"$((before + 1))" "$PL_AUDIT")
+	[ "$(printf '%s\n' "$new" | grep -c .)" = 1 ] &&
+		printf '%s\n' "$new" | grep -q '"decision":"deny".*cannot look up container web' ||
+		{ WHY="expected one deny record naming the lookup, got: $(flat "$new")"; return 1; }
+	alive
+}
+
 # While lookups hang, other calls are answered at once.
 _fake_saw() { [ "$(grep -c '^request: GET /containers/web/json' "$D/fake.err" 2>/dev/null)" -ge "$1" ]; }
 
@@ -790,6 +811,7 @@ case_lookup() {
 	t "lookup: stale socket file, nothing listening: denied at once" lookup_denied stale "cannot connect to dockerd: Connection refused" 0 1000
 	t "lookup: dockerd accepts and never answers: denied at the 2 s deadline" lookup_denied hang "did not answer within the deadline" 1800 3500
 	t "lookup: dockerd answers one byte every 250 ms: denied at the 2 s deadline" lookup_denied drip "did not answer within the deadline" 1800 3500
+	t "lookup: the client hangs up while its call waits on dockerd: the denial is still recorded, once" lookup_hangup
 	t "lookup: dockerd closes at once: denied" lookup_denied close "" 0 1000
 	t "lookup: dockerd answers something that is not HTTP: denied" lookup_denied garbage "malformed answer from dockerd" 0 1000
 	t "lookup: dockerd answers 200 with invalid JSON: denied" lookup_denied badjson "invalid JSON" 0 1000
