@@ -4,7 +4,7 @@
  *
  *   micro --policy FILE [--policy2 FILE] --req SPEC... [--audit FILE]
  *         [--min-batch-ms MS] [--batches B]
- *   micro --policy FILE --req SPEC --callgrind N | --callgrind-decide N
+ *   micro --policy FILE --req SPEC --callgrind N | --callgrind-decide N | --callgrind-cold N
  *
  * For each request (a corpus line, reqset.h), the steps plugin/server.c runs
  * for an AuthZ call, timed separately and together:
@@ -26,6 +26,11 @@
  * --callgrind N runs the core N times inside core_loop() and nothing else
  * timed, for `valgrind --tool=callgrind --toggle-collect=core_loop`;
  * --callgrind-decide N runs decide() alone N times inside decide_loop().
+ * --callgrind-cold N runs the core N times inside cold_once(), each after
+ * writing EVICT_BYTES elsewhere (outside the window), for callgrind's cache
+ * model (--cache-sim=yes --toggle-collect=cold_once): the cache lines a
+ * decision misses when it starts with caches full of someone else's data,
+ * as on a CPU that ran other work, or woke from idle, between two calls.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +46,7 @@
 
 #define MAX_REQS 16
 #define MAX_ITER (1L << 24)
+#define EVICT_BYTES (8L << 20)	/* above any L2; most of an L3 slice */
 
 enum step { STEP_DECODE, STEP_DECIDE, STEP_FORMAT, STEP_CORE, STEP_RECORD, NSTEPS };
 static const char *const step_name[NSTEPS] = { "decode", "decide", "format", "core", "record" };
@@ -143,6 +149,36 @@ __attribute__((noinline)) static void core_loop(struct ctx *c, long n)
 
 	for (i = 0; i < n; i++)
 		core_once(c);
+}
+
+/* --callgrind-cold: the window is one decision; the eviction is outside. */
+__attribute__((noinline)) static void cold_once(struct ctx *c)
+{
+	core_once(c);
+}
+
+/* Write a line of every 64 bytes of BUF, EVICT_BYTES long, so that the
+ * caches hold it and nothing of the decision before. */
+static void evict(volatile unsigned char *buf)
+{
+	long i;
+
+	for (i = 0; i < EVICT_BYTES; i += 64)
+		buf[i]++;
+}
+
+static void cold_loop(struct ctx *c, long n)
+{
+	unsigned char *buf = calloc(1, EVICT_BYTES);
+	long i;
+
+	if (!buf)
+		die("out of memory", NULL);
+	for (i = 0; i < n; i++) {
+		evict(buf);
+		cold_once(c);
+	}
+	free(buf);
 }
 
 /* The callgrind window for decide() alone, on the envelope decoded once. */
@@ -267,7 +303,7 @@ int main(int argc, char **argv)
 	struct policy *p, *p2 = NULL;
 	struct ctx *c, *c2 = NULL;
 	double min_ms = 20, two[2], steps[NSTEPS];
-	long callgrind = 0, callgrind_decide = 0, rss0, rss1;
+	long callgrind = 0, callgrind_decide = 0, callgrind_cold = 0, rss0, rss1;
 	int nreqs = 0, batches = 11, i, s;
 	char err[512];
 
@@ -288,15 +324,19 @@ int main(int argc, char **argv)
 			callgrind = strtol(argv[i + 1], NULL, 10);
 		else if (strcmp(argv[i], "--callgrind-decide") == 0)
 			callgrind_decide = strtol(argv[i + 1], NULL, 10);
+		else if (strcmp(argv[i], "--callgrind-cold") == 0)
+			callgrind_cold = strtol(argv[i + 1], NULL, 10);
 		else
 			break;
 	}
 	if (i != argc || !policy_path || !nreqs || batches < 1 || batches > 64 ||
 	    min_ms <= 0 || min_ms > 10000 || callgrind < 0 || callgrind > MAX_ITER ||
-	    callgrind_decide < 0 || callgrind_decide > MAX_ITER) {
+	    callgrind_decide < 0 || callgrind_decide > MAX_ITER || callgrind_cold < 0 ||
+	    callgrind_cold > MAX_ITER) {
 		fputs("usage: micro --policy FILE [--policy2 FILE] --req SPEC... [--audit FILE]\n"
 		      "             [--min-batch-ms MS] [--batches B]\n"
-		      "             [--callgrind N | --callgrind-decide N]\n", stderr);
+		      "             [--callgrind N | --callgrind-decide N | --callgrind-cold N]\n",
+		      stderr);
 		return 2;
 	}
 	c = calloc(1, sizeof(*c));
@@ -320,14 +360,17 @@ int main(int argc, char **argv)
 	for (i = 0; i < nreqs; i++)
 		if (reqset_load(specs[i], &reqs[i], err, sizeof(err)) != 0)
 			die(err, NULL);
-	if (callgrind || callgrind_decide) {
+	if (callgrind || callgrind_decide || callgrind_cold) {
 		prepare(c, &reqs[0], specs[0]);
 		if (callgrind)
 			core_loop(c, callgrind);
-		else
+		else if (callgrind_decide)
 			decide_loop(c, callgrind_decide);
+		else
+			cold_loop(c, callgrind_cold);
 		envelope_free(&c->env);
-		printf("callgrind_iterations=%ld\n", callgrind ? callgrind : callgrind_decide);
+		printf("callgrind_iterations=%ld\n",
+		       callgrind ? callgrind : callgrind_decide ? callgrind_decide : callgrind_cold);
 		goto out;
 	}
 	printf("policy=%s rules=%zu rss_before_kib=%ld rss_after_kib=%ld", policy_path,

@@ -533,6 +533,66 @@ functions() {
 			if (pct >= 2 && pct < 99.9) { sub(/\[.*\//, "["); print "  " $0 } }'
 }
 
+# event NAME... FILE: the sum of callgrind events NAME (I1mr, D1mw, ...) in FILE's
+# totals, whatever their order on its "events:" line.
+events() {
+	_f=$(eval "echo \${$#}")
+	_names=
+	while [ $# -gt 1 ]; do _names="$_names $1"; shift; done
+	awk -v want="$_names" '
+		/^events:/ { for (i = 2; i <= NF; i++) col[$i] = i }
+		/^totals:/ { n = split(want, w, " "); s = 0
+			for (j = 1; j <= n; j++) if (w[j] in col) s += $(col[w[j]])
+			print s }' "$_f"
+}
+
+# The cache model: this CPU's L1s (32 KiB, 8 ways) and its L2 (1 MiB) as the
+# last level, so an "LL" miss is a line that came from L3 or memory.
+CACHE_SIM="--cache-sim=yes --I1=32768,8,64 --D1=32768,8,64 --LL=1048576,16,64"
+
+# cache_lines: lines missed per decision, warm (the same decision over and
+# over) and cold (micro --callgrind-cold: 8 MiB written before each), and
+# where a cold create misses them. Deterministic, like the instruction counts:
+# the figure to drive down for the different-core ratio (README.md).
+cache_lines() {
+	k=200
+	echo "cache lines missed per decision (callgrind's cache model: 32 KiB L1i and L1d, 1 MiB L2"
+	echo "as on this CPU). warm: the same decision over and over; cold: 8 MiB of data written"
+	echo "before each, as after other work or idle (it leaves the model's L1i alone: the code"
+	echo "lines it pushes out of L2 show in the L2 columns):"
+	printf '  %-13s %9s %9s   %9s %9s %9s\n' "" "warm L1i" "L1d" "cold L1d" "L2 code" "L2 data"
+	# shellcheck disable=SC2086 # CACHE_SIM is a list of options
+	printf '%s\n' "$scenarios" | while IFS='|' read -r name spec what; do
+		case $name in *-1m) continue ;; esac
+		valgrind --tool=callgrind $CACHE_SIM --callgrind-out-file="$run/cw.$name" \
+			--collect-atstart=no --toggle-collect=core_loop "$bin/micro" --policy "$policy" \
+			--req "$spec" --callgrind $k >/dev/null 2>&1
+		valgrind --tool=callgrind $CACHE_SIM --callgrind-out-file="$run/cc.$name" \
+			--collect-atstart=no --toggle-collect=cold_once "$bin/micro" --policy "$policy" \
+			--req "$spec" --callgrind-cold $k >/dev/null 2>&1
+		printf '  %-13s %9s %9s   %9s %9s %9s\n' "$name" \
+			$(($(events I1mr "$run/cw.$name") / k)) $(($(events D1mr D1mw "$run/cw.$name") / k)) \
+			$(($(events D1mr D1mw "$run/cc.$name") / k)) $(($(events ILmr "$run/cc.$name") / k)) \
+			$(($(events DLmr DLmw "$run/cc.$name") / k))
+	done
+	echo "where a cold create-allow misses them (inclusive; per decision):"
+	printf '  %-24s %9s %9s %9s %9s %9s\n' "" instr "L1i" "L1d" "L2 code" "L2 data"
+	callgrind_annotate --inclusive=yes --show=Ir,I1mr,D1mr,D1mw,ILmr,DLmr,DLmw \
+		"$run/cc.create-allow" 2>/dev/null |
+		awk -v k=$k '/\[/ { for (f in want) if (index($0, ":" f " [")) {
+				line = $0
+				gsub(/\( *[0-9.]+%\)/, "", line)	# "1,234 (5.6%)"; a zero is "." alone
+				split(line, v, " ")
+				for (i = 1; i <= 7; i++) { gsub(/,/, "", v[i]); x[i] = v[i] == "." ? 0 : v[i] + 0 }
+				printf "  %-24s %9d %9d %9d %9d %9d\n", want[f], x[1] / k, x[2] / k,
+					(x[3] + x[4]) / k, x[5] / k, (x[6] + x[7]) / k
+				delete want[f] } }
+			BEGIN { want["envelope_decode_flags"] = "envelope"
+				want["body_facts"] = "body under guides"
+				want["constraints_check"] = "constraints"
+				want["audit_format"] = "audit record" }'
+}
+
 callgrind() {
 	command -v valgrind >/dev/null || { echo "run.sh: valgrind is not installed" >&2; exit 1; }
 	n=1000
@@ -551,6 +611,8 @@ callgrind() {
 	echo "and self (the function's own instructions), >= 2%:"
 	functions --inclusive=no "$run/cg.create-allow"
 	echo "(libcjson has no symbols: its 0x... entries are cJSON's static parse functions)"
+	echo
+	cache_lines
 	echo
 	echo "whole server over HTTP (callgrind on the process, user space only, 2,000 requests"
 	echo "after 200 of warm-up; kernel time is not counted):"
