@@ -76,9 +76,8 @@ static const char usage_serve[] =
 	"                      audit record, Env values and other secrets redacted, so\n"
 	"                      `portcullis replay` can decide it again (up to 1 MiB each)\n"
 	"  --audit-sync        write each record before answering dockerd; by default\n"
-	"                      a record is made just after its answer, and records to a\n"
-	"                      FILE or - are written in batches, at most 5 ms late: a\n"
-	"                      crash of portcullis can lose those 5 ms\n"
+	"                      records to a FILE or - are written in batches, at most\n"
+	"                      5 ms late, and a crash of portcullis can lose those 5 ms\n"
 	"  --metrics ADDR      serve Prometheus metrics at GET /metrics on unix:PATH,\n"
 	"                      IPV4:PORT or [IPV6]:PORT (e.g. 127.0.0.1:9323)\n"
 	"\n"
@@ -481,6 +480,7 @@ static int cmd_serve(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_options so = { .socket_path = DEFAULT_SOCKET };
+	bool audit_sync = false;
 	const char *audit_spec = NULL, *docker_host = NULL;
 	struct docker_client docker;
 	struct lookup lookup;
@@ -493,7 +493,7 @@ static int cmd_serve(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "p:s:a:d:neym:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'y':
-			so.audit_sync = true;
+			audit_sync = true;
 			break;
 		case 'p':
 			so.policy_path = optarg;
@@ -562,7 +562,7 @@ static int cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	audit_set_envelopes(audit, envelopes);
-	if (!so.audit_sync && audit_start_batching(audit, err, sizeof(err)) != 0) {
+	if (!audit_sync && audit_start_batching(audit, err, sizeof(err)) != 0) {
 		fprintf(stderr, "portcullis: %s\n", err);
 		audit_close(audit);
 		snapshot_clear();

@@ -20,13 +20,10 @@
  * thread (sigwaitinfo): SIGHUP reloads, SIGUSR1 reopens the audit log,
  * SIGTERM/SIGINT stop accepting, finish requests in flight and exit 0.
  *
- * Every decision is counted in the metrics (atomics, no lock) and audited.
- * The record is made once the answer is sent (on_completed), so dockerd does
- * not wait for it; with --audit-sync, whose promise is that a record is in
- * the kernel before its answer leaves, it is made first. Every reload,
- * published or refused, is audited and counted too. The metrics listener
- * has its own thread: a scrape never waits for a decision, and a decision
- * never waits for a scrape.
+ * Every decision is counted in the metrics (atomics, no lock) and audited;
+ * every reload, published or refused, is audited and counted too. The
+ * metrics listener has its own thread: a scrape never waits for a decision,
+ * and a decision never waits for a scrape.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +31,6 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,14 +76,6 @@ struct call {
 	size_t len, cap;
 	int too_large;
 	struct timespec start;
-	/* A decision not yet recorded: kept until the answer is out. */
-	bool decided;
-	long latency;
-	struct snapshot *snap;		/* the policy's, held while D names its rule */
-	struct envelope *env;		/* NULL when the envelope was unreadable */
-	/* Left uncleared when a call starts: written before they are read. */
-	struct envelope env_store;
-	struct decision d;
 };
 
 static long elapsed_us(const struct timespec *t0)
@@ -154,60 +142,52 @@ static enum MHD_Result respond_decision(struct MHD_Connection *c, const struct d
 	return respond_n(c, MHD_HTTP_OK, body, n + 2, MHD_RESPMEM_MUST_COPY);
 }
 
-/* Record CALL's decision, then let go of what it held. */
-static void record(struct server *srv, struct call *call)
-{
-	audit_record(srv->audit, &call->d, call->env, call->latency);
-	snapshot_release(call->snap);
-	if (call->env)
-		envelope_free(call->env);
-	call->decided = false;
-}
-
-/*
- * CALL is decided (call->d, and the answer queued as RC): measure its
- * latency now, the decision's and not the disk's, and count it (a scrape
- * that follows the answer sees it); record it now only with --audit-sync,
- * otherwise on_completed records it once the answer is out.
- */
-static enum MHD_Result decided(struct server *srv, struct call *call, enum MHD_Result rc)
-{
-	call->latency = elapsed_us(&call->start);
-	metrics_decision(srv->metrics, &call->d, call->latency);
-	call->decided = true;
-	if (srv->opt->audit_sync)
-		record(srv, call);
-	return rc;
-}
-
 /* A call that cannot be decided: recorded as an error, answered with 500. */
 static enum MHD_Result refuse(struct server *srv, struct MHD_Connection *c, struct call *call,
 			      enum phase phase, const char *why)
 {
-	decide_error(&call->d, phase, why);
-	return decided(srv, call, respond_error(c, why));
+	struct decision d;
+	long latency;
+
+	decide_error(&d, phase, why);
+	latency = elapsed_us(&call->start);
+	metrics_decision(srv->metrics, &d, latency);
+	audit_record(srv->audit, &d, NULL, latency);
+	return respond_error(c, why);
 }
 
 static enum MHD_Result handle_authz(struct server *srv, struct MHD_Connection *c,
 				    struct call *call)
 {
 	enum phase phase = call->ep == EP_AUTHZRES ? PHASE_RESPONSE : PHASE_REQUEST;
+	struct snapshot *snap = NULL;
+	struct envelope env;
+	struct decision d;
 	char err[512];
+	enum MHD_Result rc;
+	long latency;
 
 	if (call->too_large)
 		return refuse(srv, c, call, phase, "portcullis: request too large");
 	if (envelope_decode_flags(call->buf, call->len,
-				  phase == PHASE_RESPONSE ? ENVELOPE_SKIP_BODIES : 0,
-				  &call->env_store, err, sizeof(err)) != 0)
+				  phase == PHASE_RESPONSE ? ENVELOPE_SKIP_BODIES : 0, &env, err,
+				  sizeof(err)) != 0)
 		return refuse(srv, c, call, phase, err);
-	call->env = &call->env_store;
-	call->snap = snapshot_acquire();
-	if (!call->snap) {
-		decide_error(&call->d, phase, "no policy loaded");
-		return decided(srv, call, respond_error(c, "portcullis: no policy loaded"));
+	snap = snapshot_acquire();
+	if (!snap) {
+		decide_error(&d, phase, "no policy loaded");
+		rc = respond_error(c, "portcullis: no policy loaded");
+	} else {
+		decide_with(snapshot_policy(snap), &env, phase, srv->opt->lookup, &d);
+		rc = respond_decision(c, &d);
 	}
-	decide_with(snapshot_policy(call->snap), call->env, phase, srv->opt->lookup, &call->d);
-	return decided(srv, call, respond_decision(c, &call->d));
+	/* Measured once, before the audit write: the decision's latency, not the disk's. */
+	latency = elapsed_us(&call->start);
+	metrics_decision(srv->metrics, &d, latency);
+	audit_record(srv->audit, &d, &env, latency);
+	snapshot_release(snap);
+	envelope_free(&env);
+	return rc;
 }
 
 static enum endpoint endpoint_of(const char *method, const char *url)
@@ -287,11 +267,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 	(void)version;
 	if (!call) {
-		/* only the head: the decision alone is 3.5 KiB */
-		call = malloc(sizeof(*call));
+		call = calloc(1, sizeof(*call));
 		if (!call)
 			return MHD_NO;
-		memset(call, 0, offsetof(struct call, env_store));
 		clock_gettime(CLOCK_MONOTONIC, &call->start);
 		call->ep = endpoint_of(method, url);
 		*state = call;
@@ -321,11 +299,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 {
 	struct call *call = *state;
 
+	(void)cls;
 	(void)c;
-	(void)toe;	/* a call decided is recorded even if its answer was not sent */
+	(void)toe;
 	if (call) {
-		if (call->decided)
-			record(cls, call);
 		free(call->buf);
 		free(call);
 		*state = NULL;
@@ -496,7 +473,7 @@ int server_run(const struct server_options *opt, struct audit *audit)
 			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512u << 10),
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
 			     MHD_OPTION_CONNECTION_LIMIT, 4096u,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 			     MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "portcullis: cannot start the HTTP server\n");
