@@ -31,6 +31,14 @@ cJSON *json_parse_strict_arena(const char *buf, size_t len, struct json_arena **
 			       char *err, size_t errlen) __attribute__((warn_unused_result));
 void json_arena_free(struct json_arena *arena, cJSON *root);
 
+/* N zeroed bytes (16-aligned) of ARENA's free space, given back with its tree
+ * by json_arena_free; NULL when ARENA is NULL (the sanitizer builds have
+ * none) or full: the caller then mallocs. */
+void *json_arena_zalloc(struct json_arena *arena, size_t n);
+
+/* Whether P is memory of ARENA (NULL holds nothing). */
+bool json_arena_holds(const struct json_arena *arena, const void *p);
+
 /*
  * json_parse_value_at - the value at the start of BUF, which LEN bytes of
  * a larger text follow (an object inside the envelope), read by the

@@ -848,13 +848,31 @@ static int item_object(const cJSON *it, const struct where *w, char *err, size_t
 	return type_error(err, errlen, w, NULL, "an object");
 }
 
-static void *alloc(size_t n, size_t size, char *err, size_t errlen)
+/*
+ * N zeroed items of SIZE bytes (at least one) for F: from the free space of
+ * the tree's arena when it has room, given back with the tree, so that a
+ * decision calls no malloc for them; else calloc'd (always, in the sanitizer
+ * builds, which have no arena: there an overrun is caught).
+ */
+static void *alloc(struct facts *f, size_t n, size_t size, char *err, size_t errlen)
 {
-	void *p = calloc(n ? n : 1, size);
+	void *p = NULL;
 
+	n = n ? n : 1;
+	if (size <= SIZE_MAX / n)
+		p = json_arena_zalloc(f->arena, n * size);
+	if (p == NULL)
+		p = calloc(n, size);
 	if (p == NULL)
 		snprintf(err, errlen, "out of memory");
 	return p;
+}
+
+/* Free P unless alloc took it from F's arena. */
+static void release(const struct facts *f, void *p)
+{
+	if (!json_arena_holds(f->arena, p))
+		free(p);
 }
 
 /* ---------------------------------------------------------------- decoders */
@@ -867,7 +885,7 @@ static int decode_mounts(struct facts *f, const cJSON *arr, const char *path, ch
 
 	if (arr == NULL)
 		return 0;
-	if ((f->mounts = alloc(count(arr), sizeof(*f->mounts), err, errlen)) == NULL)
+	if ((f->mounts = alloc(f, count(arr), sizeof(*f->mounts), err, errlen)) == NULL)
 		return -1;
 	for (it = arr->child; it; it = it->next, i++) {
 		struct where w = { path, i, NULL };
@@ -913,7 +931,7 @@ static int decode_devices(struct facts *f, const cJSON *arr, char *err, size_t e
 
 	if (arr == NULL)
 		return 0;
-	if ((f->devices = alloc(count(arr), sizeof(*f->devices), err, errlen)) == NULL)
+	if ((f->devices = alloc(f, count(arr), sizeof(*f->devices), err, errlen)) == NULL)
 		return -1;
 	for (it = arr->child; it; it = it->next, i++) {
 		struct where w = { "HostConfig.Devices", i, NULL };
@@ -944,7 +962,7 @@ static int decode_bindings(struct facts *f, const cJSON *map, char *err, size_t 
 					  NULL, "an array");
 		total += count(port) ? count(port) : 1;
 	}
-	if ((f->bindings = alloc(total, sizeof(*f->bindings), err, errlen)) == NULL)
+	if ((f->bindings = alloc(f, total, sizeof(*f->bindings), err, errlen)) == NULL)
 		return -1;
 	for (port = map->child; port; port = port->next) {
 		size_t i = 0;
@@ -977,7 +995,7 @@ static int decode_endpoints(struct facts *f, const cJSON *map, char *err, size_t
 
 	if (map == NULL)
 		return 0;
-	if ((f->nets = alloc(count(map), sizeof(*f->nets), err, errlen)) == NULL)
+	if ((f->nets = alloc(f, count(map), sizeof(*f->nets), err, errlen)) == NULL)
 		return -1;
 	for (it = map->child; it; it = it->next) {
 		struct where w = { "NetworkingConfig.EndpointsConfig", -1, it->string };
@@ -1102,7 +1120,7 @@ static int decode_ports(struct facts *f, const cJSON *arr, char *err, size_t err
 
 	if (arr == NULL)
 		return 0;
-	if ((f->sports = alloc(count(arr), sizeof(*f->sports), err, errlen)) == NULL)
+	if ((f->sports = alloc(f, count(arr), sizeof(*f->sports), err, errlen)) == NULL)
 		return -1;
 	for (it = arr->child; it; it = it->next, i++) {
 		struct where w = { "EndpointSpec.Ports", i, NULL };
@@ -1179,7 +1197,7 @@ static int decode_service(struct facts *f, const cJSON *root, char *err, size_t 
 	f->task_runtime = str(tt[TT_RUNTIME]);
 	f->plugin_spec = tt[TT_PLUGINSPEC] != NULL;
 
-	if ((f->nets = alloc(count(tt[TT_NETWORKS]) + count(sv[SV_NETWORKS]), sizeof(*f->nets),
+	if ((f->nets = alloc(f, count(tt[TT_NETWORKS]) + count(sv[SV_NETWORKS]), sizeof(*f->nets),
 			     err, errlen)) == NULL)
 		return -1;
 	if (decode_mounts(f, cs[CS_MOUNTS], "TaskTemplate.ContainerSpec.Mounts", err, errlen) != 0 ||
@@ -1225,7 +1243,7 @@ static int decode_connect(struct facts *f, const cJSON *root, const struct reque
 	    scan(cn[CN_ENDPOINTCONFIG], &endpoint_table, ep,
 		 &(struct where){ "EndpointConfig", -1, NULL }, err, errlen) != 0)
 		return -1;
-	if ((f->nets = alloc(1, sizeof(*f->nets), err, errlen)) == NULL)
+	if ((f->nets = alloc(f, 1, sizeof(*f->nets), err, errlen)) == NULL)
 		return -1;
 	/* route.object points into the path and is not terminated */
 	name = strndup(rq->route.object ? rq->route.object : "", rq->route.object_len);
@@ -1336,11 +1354,11 @@ void facts_free(struct facts *f)
 		return;
 	if (f->kind == BODY_CONNECT && f->nets != NULL && f->nnets > 0)
 		free((char *)f->nets[0].name);
-	free(f->mounts);
-	free(f->devices);
-	free(f->bindings);
-	free(f->sports);
-	free(f->nets);
+	release(f, f->mounts);
+	release(f, f->devices);
+	release(f, f->bindings);
+	release(f, f->sports);
+	release(f, f->nets);
 	json_arena_free(f->arena, f->root);
 	memset(f, 0, sizeof(*f));
 }

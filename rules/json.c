@@ -1589,6 +1589,20 @@ cJSON *json_parse_onepass_guided(const char *buf, size_t len, struct json_arena 
 	return *arena ? onepass(buf, len, *arena, guide) : NULL;
 }
 
+void *json_arena_zalloc(struct json_arena *a, size_t n)
+{
+	void *p = a ? bump(a, n) : NULL;
+
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+bool json_arena_holds(const struct json_arena *a, const void *p)
+{
+	return a && p && in_arena(a, p);
+}
+
 void json_arena_free(struct json_arena *a, cJSON *root)
 {
 	struct json_arena **pp;

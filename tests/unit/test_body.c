@@ -221,6 +221,52 @@ static void test_body_corpus_mounts(void **state)
 	done(&x);
 }
 
+/*
+ * The facts' arrays come from the tree's arena while it has room, and from
+ * calloc when it has not (and always in the sanitizer builds). N mounts of
+ * one type and N devices: a few fit, thousands of "{}" (2 bytes of text, a
+ * 64-byte node each) overflow the arena, so both ways are read, and freed by
+ * facts_free without a leak or a bad free (valgrind and ASan runs).
+ */
+static void many_items(size_t n, bool in_arena)
+{
+	size_t len = 64 + n * 40, i, k = 0;
+	char *body = malloc(len);
+	struct run x;
+
+	assert_non_null(body);
+	k += (size_t)snprintf(body + k, len - k, "{\"HostConfig\":{\"Mounts\":[");
+	for (i = 0; i < n; i++)
+		k += (size_t)snprintf(body + k, len - k, "%s{\"Type\":\"tmpfs\"}", i ? "," : "");
+	k += (size_t)snprintf(body + k, len - k, "],\"Devices\":[");
+	for (i = 0; i < n; i++)
+		k += (size_t)snprintf(body + k, len - k, "%s{}", i ? "," : "");
+	snprintf(body + k, len - k, "]}}");
+	run_body(&x, "POST", "/v1.41/containers/create", body);
+	assert_int_equal(x.rc, 0);
+	assert_int_equal(x.f.nmounts, n);
+	assert_int_equal(x.f.ndevices, n);
+	/* the sanitizer builds have no arena: everything is calloc'd there */
+	assert_int_equal(json_arena_holds(x.f.arena, x.f.mounts), in_arena && x.f.arena);
+	assert_int_equal(json_arena_holds(x.f.arena, x.f.devices), in_arena && x.f.arena);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(x.f.mounts[i].type, "tmpfs");
+		assert_null(x.f.mounts[i].source);
+		assert_false(x.f.mounts[i].read_only);
+		assert_string_equal(x.f.devices[i], "");
+	}
+	done(&x);
+	free(body);
+}
+
+static void test_body_arrays_in_arena_or_not(void **state)
+{
+	(void)state;
+	many_items(0, true);
+	many_items(3, true);
+	many_items(5000, false);
+}
+
 static void test_body_corpus_exec(void **state)
 {
 	struct run x;
@@ -714,6 +760,7 @@ int main(void)
 		cmocka_unit_test(test_body_corpus_bad_create),
 		cmocka_unit_test(test_body_corpus_ports_create),
 		cmocka_unit_test(test_body_corpus_mounts),
+		cmocka_unit_test(test_body_arrays_in_arena_or_not),
 		cmocka_unit_test(test_body_corpus_exec),
 		cmocka_unit_test(test_body_corpus_volume_network_update_service),
 		cmocka_unit_test(test_body_go_spellings),
