@@ -357,25 +357,30 @@ calibrate() {
 }
 
 # versus: this build against another portcullis (a copy of the binary before
-# a change), both serving the bench policy, each scenario in both placements.
-# ratio = other's p50 / this one's: above 1.00 this build is faster.
+# a change), both serving the bench policy, each scenario in both placements,
+# each order: which server a pair asks first matters when one of them does
+# work after its answer (that work lands in the other's round trip), so the
+# ratio is the geometric mean of the two orders. ratio = the other's p50 /
+# this one's: above 1.00 this build is faster.
 versus() {
-	echo "portcullis bench versus: $portcullis (ours) against $other (ceiling columns)"
+	echo "portcullis bench versus: $portcullis (ours) against $other"
 	echo "load average $(cut -d' ' -f1-3 /proc/loadavg); ratio > 1.00: ours is faster"
 	echo
 	start ours 0 "$portcullis" serve --policy "$policy" --socket "$run/ours.sock" \
 		--audit-log "$run/audit.log"
 	start other 0 "$other" serve --policy "$policy" --socket "$run/other.sock" \
 		--audit-log "$run/audit.log"
-	header
+	printf '%-11s %-13s %11s %11s %7s\n' placement request "ours first" "other first" ratio
 	for placement in same-core diff-core; do
 		if [ $placement = same-core ]; then client=0 servers=0; else client=0 servers=1; fi
 		pin ours $servers
 		pin other $servers
 		printf '%s\n' "$scenarios" | while IFS='|' read -r name spec what; do
 			case $name in *-1m) continue ;; esac
-			fmt_pair "$placement" "$name" \
-				"$(pair ours other $client "$spec" --pairs 10000 --warmup 1000)"
+			fwd=$(kv ratio "$(pair ours other $client "$spec" --pairs 10000 --warmup 1000)")
+			rev=$(kv ratio "$(pair other ours $client "$spec" --pairs 10000 --warmup 1000)")
+			awk -v p="$placement" -v n="$name" -v f="$fwd" -v r="$rev" 'BEGIN {
+				printf "%-11s %-13s %11.3f %11.3f %7.3f\n", p, n, f, 1 / r, sqrt(f / r) }'
 		done
 	done
 	stop ours
