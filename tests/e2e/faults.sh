@@ -739,9 +739,10 @@ lookup_denied() {
 
 _audit_grew() { [ "$(audit_lines)" -gt "$1" ]; }
 
-# A call is recorded once its answer is out, or could not go out (server.c,
-# on_completed): here the client is gone before the decision, which waits on
-# a dockerd that never answers, so the answer meets a closed socket.
+# Every decided call is recorded, whether or not its answer can be sent: here
+# the client is gone before the decision, which waits on a dockerd that never
+# answers, so the answer meets a closed socket. (Were the record made after
+# the answer, in MHD's completion callback, an error there must not skip it.)
 lookup_hangup() {
 	local before new
 	fake_dockerd hang
