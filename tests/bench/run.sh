@@ -121,6 +121,13 @@ pin() {
 	taskset -a -p -c "$2" "$_p" >/dev/null
 }
 
+# place PLACEMENT: the CPUs of the client and the servers for same-core or
+# diff-core, in $client and $servers.
+place() {
+	client=0
+	if [ "$1" = same-core ]; then servers=0; else servers=1; fi
+}
+
 # kv KEY LINE: the value of KEY=value in a loadgen/micro output line.
 kv() {
 	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
@@ -271,7 +278,7 @@ bench() {
 	placements="same-core diff-core"
 	[ "$mode" = quick ] && placements=same-core
 	for placement in $placements; do
-		if [ $placement = same-core ]; then client=0 servers=0; else client=0 servers=1; fi
+		place $placement
 		pin ours $servers
 		pin noop $servers
 		pin noop2 $servers
@@ -343,7 +350,7 @@ calibrate() {
 	for us in 0 1 2 3 5 8 12; do
 		start spin 0 "$bin/noop" --socket "$run/spin.sock" --spin-us $us --max-seconds 900
 		for placement in same-core diff-core; do
-			if [ $placement = same-core ]; then client=0 servers=0; else client=0 servers=1; fi
+			place $placement
 			pin noop $servers
 			pin spin $servers
 			fmt_pair "$placement" "spin $us us" \
@@ -372,7 +379,7 @@ versus() {
 		--audit-log "$run/audit.log"
 	printf '%-11s %-13s %11s %11s %7s\n' placement request "ours first" "other first" ratio
 	for placement in same-core diff-core; do
-		if [ $placement = same-core ]; then client=0 servers=0; else client=0 servers=1; fi
+		place $placement
 		pin ours $servers
 		pin other $servers
 		printf '%s\n' "$scenarios" | while IFS='|' read -r name spec what; do
