@@ -545,13 +545,12 @@ functions() {
 			if (pct >= 2 && pct < 99.9) { sub(/\[.*\//, "["); print "  " $0 } }'
 }
 
-# event NAME... FILE: the sum of callgrind events NAME (I1mr, D1mw, ...) in FILE's
-# totals, whatever their order on its "events:" line.
+# events FILE NAME...: the sum of callgrind events NAME (I1mr, D1mw, ...) in
+# FILE's totals, whatever their order on its "events:" line.
 events() {
-	_f=$(eval "echo \${$#}")
-	_names=
-	while [ $# -gt 1 ]; do _names="$_names $1"; shift; done
-	awk -v want="$_names" '
+	_f=$1
+	shift
+	awk -v want="$*" '
 		/^events:/ { for (i = 2; i <= NF; i++) col[$i] = i }
 		/^totals:/ { n = split(want, w, " "); s = 0
 			for (j = 1; j <= n; j++) if (w[j] in col) s += $(col[w[j]])
@@ -583,9 +582,9 @@ cache_lines() {
 			--collect-atstart=no --toggle-collect=cold_once "$bin/micro" --policy "$policy" \
 			--req "$spec" --callgrind-cold $k >/dev/null 2>&1
 		printf '  %-13s %9s %9s   %9s %9s %9s\n' "$name" \
-			$(($(events I1mr "$run/cw.$name") / k)) $(($(events D1mr D1mw "$run/cw.$name") / k)) \
-			$(($(events D1mr D1mw "$run/cc.$name") / k)) $(($(events ILmr "$run/cc.$name") / k)) \
-			$(($(events DLmr DLmw "$run/cc.$name") / k))
+			$(($(events "$run/cw.$name" I1mr) / k)) $(($(events "$run/cw.$name" D1mr D1mw) / k)) \
+			$(($(events "$run/cc.$name" D1mr D1mw) / k)) $(($(events "$run/cc.$name" ILmr) / k)) \
+			$(($(events "$run/cc.$name" DLmr DLmw) / k))
 	done
 	echo "where a cold create-allow misses them (inclusive; per decision):"
 	printf '  %-24s %9s %9s %9s %9s %9s\n' "" instr "L1i" "L1d" "L2 code" "L2 data"
