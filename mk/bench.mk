@@ -23,9 +23,9 @@ $(BENCH_DIR)/loadgen: tests/bench/loadgen.c tests/bench/reqset.c tests/bench/req
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/bench -o $@ tests/bench/loadgen.c tests/bench/reqset.c $(LDLIBS)
 
-$(BENCH_DIR)/noop: tests/bench/noop.c
+$(BENCH_DIR)/noop: tests/bench/noop.c $(BUILD)/libportcullis.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libportcullis.a $(LDLIBS)
 
 $(BENCH_DIR)/micro: tests/bench/micro.c tests/bench/reqset.c tests/bench/reqset.h $(BUILD)/libportcullis.a
 	@mkdir -p $(dir $@)

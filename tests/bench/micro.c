@@ -5,6 +5,7 @@
  *   micro --policy FILE [--policy2 FILE] --req SPEC... [--audit FILE]
  *         [--min-batch-ms MS] [--batches B]
  *   micro --policy FILE --req SPEC --callgrind N | --callgrind-decide N | --callgrind-cold N
+ *   micro --policy FILE --req SPEC... --cold N
  *
  * For each request (a corpus line, reqset.h), the steps plugin/server.c runs
  * for an AuthZ call, timed separately and together:
@@ -31,6 +32,14 @@
  * model (--cache-sim=yes --toggle-collect=cold_once): the cache lines a
  * decision misses when it starts with caches full of someone else's data,
  * as on a CPU that ran other work, or woke from idle, between two calls.
+ *
+ * --cold N times the core of each request on a cold CPU, in four states
+ * that take turns N times: warm (right after the same decision), after
+ * EVICT_BYTES written (its data and code gone to L3), after other branchy
+ * work (qsort of SHAKE_INTS random ints: what the branch predictor learnt of
+ * the decision is overwritten), and after both. The median of each, in ns.
+ * On a server's core, between two calls of one connection, the kernel and
+ * other processes run: a real call starts somewhere between these states.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +56,8 @@
 #define MAX_REQS 16
 #define MAX_ITER (1L << 24)
 #define EVICT_BYTES (8L << 20)	/* above any L2; most of an L3 slice */
+#define SHAKE_INTS 20000	/* --cold: qsort of 80 KB, some 300k compares */
+#define COLD_STATES 4
 
 enum step { STEP_DECODE, STEP_DECIDE, STEP_FORMAT, STEP_CORE, STEP_RECORD, NSTEPS };
 static const char *const step_name[NSTEPS] = { "decode", "decide", "format", "core", "record" };
@@ -181,6 +192,68 @@ static void cold_loop(struct ctx *c, long n)
 	free(buf);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Other work with branches no predictor can learn: SHAKE_INTS random ints
+ * (xorshift, seeded by ROUND) sorted. */
+static void shake(int *ints, unsigned round)
+{
+	unsigned x = 2463534242u ^ (round * 2654435761u);
+	int i;
+
+	for (i = 0; i < SHAKE_INTS; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		ints[i] = (int)x;
+	}
+	qsort(ints, SHAKE_INTS, sizeof(*ints), cmp_int);
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* --cold: the median ns of the core in each of the COLD_STATES (see the top). */
+static void time_cold(struct ctx *c, long n, double out[COLD_STATES])
+{
+	unsigned char *buf = calloc(1, EVICT_BYTES);
+	int *ints = calloc(SHAKE_INTS, sizeof(*ints));
+	long *t = calloc((size_t)(n * COLD_STATES), sizeof(*t)), i;
+	double t0;
+	int s;
+
+	if (!buf || !ints || !t)
+		die("out of memory", NULL);
+	for (i = 0; i < n; i++)
+		for (s = 0; s < COLD_STATES; s++) {
+			if (s == 0)
+				core_once(c);
+			if (s & 1)
+				evict(buf);
+			if (s & 2)
+				shake(ints, (unsigned)(i * COLD_STATES + s));
+			t0 = now_ns();
+			core_once(c);
+			t[s * n + i] = (long)(now_ns() - t0);
+		}
+	for (s = 0; s < COLD_STATES; s++) {
+		qsort(t + s * n, (size_t)n, sizeof(*t), cmp_long);
+		out[s] = (double)t[s * n + n / 2];
+	}
+	free(t);
+	free(ints);
+	free(buf);
+}
+
 /* The callgrind window for decide() alone, on the envelope decoded once. */
 __attribute__((noinline)) static void decide_loop(struct ctx *c, long n)
 {
@@ -302,8 +375,8 @@ int main(int argc, char **argv)
 	struct benchreq reqs[MAX_REQS];
 	struct policy *p, *p2 = NULL;
 	struct ctx *c, *c2 = NULL;
-	double min_ms = 20, two[2], steps[NSTEPS];
-	long callgrind = 0, callgrind_decide = 0, callgrind_cold = 0, rss0, rss1;
+	double min_ms = 20, two[2], steps[NSTEPS], states[COLD_STATES];
+	long callgrind = 0, callgrind_decide = 0, callgrind_cold = 0, cold = 0, rss0, rss1;
 	int nreqs = 0, batches = 11, i, s;
 	char err[512];
 
@@ -326,16 +399,19 @@ int main(int argc, char **argv)
 			callgrind_decide = strtol(argv[i + 1], NULL, 10);
 		else if (strcmp(argv[i], "--callgrind-cold") == 0)
 			callgrind_cold = strtol(argv[i + 1], NULL, 10);
+		else if (strcmp(argv[i], "--cold") == 0)
+			cold = strtol(argv[i + 1], NULL, 10);
 		else
 			break;
 	}
 	if (i != argc || !policy_path || !nreqs || batches < 1 || batches > 64 ||
 	    min_ms <= 0 || min_ms > 10000 || callgrind < 0 || callgrind > MAX_ITER ||
 	    callgrind_decide < 0 || callgrind_decide > MAX_ITER || callgrind_cold < 0 ||
-	    callgrind_cold > MAX_ITER) {
+	    callgrind_cold > MAX_ITER || cold < 0 || cold > 100000) {
 		fputs("usage: micro --policy FILE [--policy2 FILE] --req SPEC... [--audit FILE]\n"
 		      "             [--min-batch-ms MS] [--batches B]\n"
-		      "             [--callgrind N | --callgrind-decide N | --callgrind-cold N]\n",
+		      "             [--callgrind N | --callgrind-decide N | --callgrind-cold N |\n"
+		      "              --cold N]\n",
 		      stderr);
 		return 2;
 	}
@@ -393,6 +469,13 @@ int main(int argc, char **argv)
 			printf(" core_ns=%.0f core2_ns=%.0f core_ratio=%.2f\n", two[0], two[1],
 			       two[1] / two[0]);
 			envelope_free(&c2->env);
+			envelope_free(&c->env);
+			continue;
+		}
+		if (cold) {
+			time_cold(c, cold, states);
+			printf(" warm_ns=%.0f evicted_ns=%.0f shaken_ns=%.0f both_ns=%.0f\n",
+			       states[0], states[1], states[2], states[3]);
 			envelope_free(&c->env);
 			continue;
 		}

@@ -2,7 +2,7 @@
 /*
  * noop.c - the ceiling: an authorization plugin that decides nothing.
  *
- *   noop --socket PATH [--max-seconds S] [--spin-us N]
+ *   noop --socket PATH [--max-seconds S] [--spin-us N] [--read-body]
  *
  * libmicrohttpd set up exactly as plugin/server.c sets it up (same daemon
  * flags: a thread per connection over poll(), same stack size, timeouts,
@@ -17,6 +17,14 @@
  * stand-in for a plugin whose decision costs N us, so that run.sh calibrate
  * can show what a given cost does to a ratio (the wake-ups around it are
  * the machine's, not ours to model).
+ *
+ * --read-body makes it the least a plugin that checks bodies must do, done
+ * the plain way: the envelope parsed with cJSON, its RequestBody decoded
+ * from base64 and parsed with cJSON too, all of it freed, then allowed (an
+ * envelope or body that does not parse is denied). Nothing checked, nothing
+ * recorded. run.sh calibrate sets it against the plain ceiling: what reading
+ * a request costs before any decision. On SIGTERM it says how many bodies
+ * it read, which bench smoke checks.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -31,11 +39,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <microhttpd.h>
+
+#include "base64.h"
 
 #define IDLE_TIMEOUT_S 120	/* as plugin/server.c */
 
 static long spin_ns;	/* --spin-us, in ns */
+static int read_body;	/* --read-body */
+static unsigned long bodies_read;	/* --read-body: bodies parsed, for bench smoke */
+
+#define READ_LIMIT (1u << 20)	/* --read-body: a request longer is denied */
 
 /* Busy, not asleep, for spin_ns: a decision's CPU time without its work. */
 static void spin(void)
@@ -53,7 +68,57 @@ static void spin(void)
 /* Per request, as server.c keeps one (a call state is allocated there too). */
 struct call {
 	int seen;
+	char *buf;		/* --read-body: the request as it arrives */
+	size_t len, cap;
+	int too_long;
 };
+
+/* --read-body: keep N more bytes of the request. */
+static void keep(struct call *call, const char *data, size_t n)
+{
+	char *grown;
+
+	if (call->too_long || call->len + n > READ_LIMIT) {
+		call->too_long = 1;
+		return;
+	}
+	if (call->len + n > call->cap) {
+		call->cap = call->len + n > 2 * call->cap ? call->len + n : 2 * call->cap;
+		if (!(grown = realloc(call->buf, call->cap))) {
+			call->too_long = 1;
+			return;
+		}
+		call->buf = grown;
+	}
+	memcpy(call->buf + call->len, data, n);
+	call->len += n;
+}
+
+/* --read-body: parse the envelope and the body it carries; 0 if both parse
+ * (or there is no body), -1 otherwise. */
+static int read_request(const struct call *call)
+{
+	cJSON *envelope, *body_b64, *body;
+	unsigned char *raw = NULL;
+	long n = 0;
+	int rc = -1;
+
+	if (call->too_long || !(envelope = cJSON_ParseWithLength(call->buf, call->len)))
+		return -1;
+	body_b64 = cJSON_GetObjectItemCaseSensitive(envelope, "RequestBody");
+	if (!cJSON_IsString(body_b64)) {
+		rc = body_b64 ? -1 : 0;
+	} else if ((raw = malloc(base64_decoded_max(strlen(body_b64->valuestring)) + 1)) &&
+		   (n = base64_decode(body_b64->valuestring, strlen(body_b64->valuestring), raw)) >= 0 &&
+		   (body = cJSON_ParseWithLength((const char *)raw, (size_t)n)) != NULL) {
+		cJSON_Delete(body);
+		__atomic_add_fetch(&bodies_read, 1, __ATOMIC_RELAXED);
+		rc = 0;
+	}
+	free(raw);
+	cJSON_Delete(envelope);
+	return rc;
+}
 
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *body)
 {
@@ -77,7 +142,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)cls;
 	(void)url;
 	(void)version;
-	(void)upload;
 	if (!*state) {
 		struct call *call = calloc(1, sizeof(*call));
 
@@ -87,12 +151,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;		/* headers only; the body follows */
 	}
 	if (*upload_size) {
-		*upload_size = 0;	/* read by MHD, dropped by us */
+		if (read_body)
+			keep(*state, upload, *upload_size);
+		*upload_size = 0;	/* read by MHD, dropped by us (or kept) */
 		return MHD_YES;
 	}
 	if (strcmp(method, "POST") != 0)
 		return respond(c, MHD_HTTP_NOT_FOUND, "{\"Err\":\"not found\"}\n");
 	spin();
+	if (read_body && read_request(*state) != 0)
+		return respond(c, MHD_HTTP_OK, "{\"Allow\":false,\"Msg\":\"noop: unreadable\"}\n");
 	return respond(c, MHD_HTTP_OK, "{\"Allow\":true}\n");
 }
 
@@ -102,6 +170,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 	(void)cls;
 	(void)c;
 	(void)toe;
+	if (*state)
+		free(((struct call *)*state)->buf);
 	free(*state);
 	*state = NULL;
 }
@@ -151,18 +221,23 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int i, fd;
 
-	for (i = 1; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--socket") == 0)
-			path = argv[i + 1];
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--read-body") == 0)
+			read_body = 1;
+		else if (i + 1 == argc)
+			break;
+		else if (strcmp(argv[i], "--socket") == 0)
+			path = argv[++i];
 		else if (strcmp(argv[i], "--max-seconds") == 0)
-			max_s = strtol(argv[i + 1], NULL, 10);
+			max_s = strtol(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--spin-us") == 0)
-			spin_ns = strtol(argv[i + 1], NULL, 10) * 1000L;
+			spin_ns = strtol(argv[++i], NULL, 10) * 1000L;
 		else
 			break;
 	}
 	if (!path || i != argc || max_s < 1 || spin_ns < 0 || spin_ns > 1000000000L) {
-		fputs("usage: noop --socket PATH [--max-seconds S] [--spin-us N (0-1000000)]\n", stderr);
+		fputs("usage: noop --socket PATH [--max-seconds S] [--spin-us N (0-1000000)]"
+		      " [--read-body]\n", stderr);
 		return 2;
 	}
 	sigemptyset(&set);
@@ -199,5 +274,7 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	close(fd);
 	unlink(path);
+	if (read_body)
+		fprintf(stderr, "noop: read %lu bodies\n", bodies_read);
 	return 0;
 }

@@ -342,7 +342,8 @@ bench() {
 # whatever it does in them. Read a target off it: the N where it is crossed.
 calibrate() {
 	echo "portcullis bench calibrate: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "ours = noop --spin-us N (busy N us, then allow); ceiling = noop; the create request"
+	echo "ours = noop --spin-us N (busy N us, then allow), then noop --read-body (parse, then"
+	echo "allow); ceiling = noop; the create request"
 	echo
 	start noop 0 "$bin/noop" --socket "$run/noop.sock" --max-seconds 900
 	spec=$(ceiling "$corpus:7")
@@ -358,9 +359,20 @@ calibrate() {
 		done
 		stop spin
 	done
+	# the least a plugin that checks bodies must do, with cJSON: parse
+	start read 0 "$bin/noop" --socket "$run/read.sock" --read-body --max-seconds 900
+	for placement in same-core diff-core; do
+		place $placement
+		pin noop $servers
+		pin read $servers
+		fmt_pair "$placement" "read-body" \
+			"$(pair read noop $client "$corpus:7,expect=allow" --pairs 10000 --warmup 1000)"
+	done
+	stop read
 	stop noop
 	echo
-	echo "(1 conn: median of 3 runs of 10,000 pairs, as in bench)"
+	echo "(1 conn: median of 3 runs of 10,000 pairs, as in bench; read-body = noop --read-body:"
+	echo " the envelope and the body it carries parsed with cJSON, nothing checked, then allowed)"
 }
 
 # versus: this build against another portcullis (a copy of the binary before
@@ -534,7 +546,30 @@ micro() {
 	done
 	echo "  (ns; +write = audit_record to a file: format + one write(2))"
 	echo
+	cold_core
+	echo
 	scale
+}
+
+# cold_core: the core on a cold CPU (micro --cold): the same decision warm,
+# after 8 MiB written, after a qsort of random ints, after both; medians.
+cold_core() {
+	set --
+	for name in create-allow create-deny bodiless; do
+		set -- "$@" --req "$(printf '%s\n' "$scenarios" | awk -F'|' -v n="$name" '$1 == n { print $2 }')"
+	done
+	taskset -c 1 "$bin/micro" --policy "$policy" "$@" --cold 1000 >"$run/cold.out"
+	echo "the core on a cold CPU (micro --cold: median ns of 1,000 of each, taking turns):"
+	printf '  %-13s %8s %11s %11s %11s\n' request warm "8 MiB after" "qsort after" "both after"
+	n=0
+	for name in create-allow create-deny bodiless; do
+		n=$((n + 1))
+		l=$(sed -n "$((n + 1))p" "$run/cold.out")
+		printf '  %-13s %8s %11s %11s %11s\n' "$name" "$(kv warm_ns "$l")" \
+			"$(kv evicted_ns "$l")" "$(kv shaken_ns "$l")" "$(kv both_ns "$l")"
+	done
+	echo "  (8 MiB written: the decision's code and data gone from L1 and L2; qsort of 20,000"
+	echo "   random ints: its branches taught the predictor, ours forgotten)"
 }
 
 # functions --inclusive=yes|no FILE: callgrind_annotate's function list, >= 2%.
@@ -570,33 +605,39 @@ cache_lines() {
 	echo "cache lines missed per decision (callgrind's cache model: 32 KiB L1i and L1d, 1 MiB L2"
 	echo "as on this CPU). warm: the same decision over and over; cold: 8 MiB of data written"
 	echo "before each, as after other work or idle (it leaves the model's L1i alone: the code"
-	echo "lines it pushes out of L2 show in the L2 columns):"
-	printf '  %-13s %9s %9s   %9s %9s %9s\n' "" "warm L1i" "L1d" "cold L1d" "L2 code" "L2 data"
+	echo "lines it pushes out of L2 show in the L2 columns). branches: conditional and indirect"
+	echo "per decision, and how many callgrind's predictor (a 2-bit counter per branch, no"
+	echo "history) misses warm: the branches whose way changes within a decision, which a CPU"
+	echo "whose predictor was taken by other work must guess again:"
+	printf '  %-13s %9s %9s   %9s %9s %9s   %9s %9s\n' "" "warm L1i" "L1d" "cold L1d" "L2 code" \
+		"L2 data" "branches" "missed"
 	# shellcheck disable=SC2086 # CACHE_SIM is a list of options
 	printf '%s\n' "$scenarios" | while IFS='|' read -r name spec what; do
 		case $name in *-1m) continue ;; esac
-		valgrind --tool=callgrind $CACHE_SIM --callgrind-out-file="$run/cw.$name" \
+		valgrind --tool=callgrind $CACHE_SIM --branch-sim=yes --callgrind-out-file="$run/cw.$name" \
 			--collect-atstart=no --toggle-collect=core_loop "$bin/micro" --policy "$policy" \
 			--req "$spec" --callgrind $k >/dev/null 2>&1
-		valgrind --tool=callgrind $CACHE_SIM --callgrind-out-file="$run/cc.$name" \
+		valgrind --tool=callgrind $CACHE_SIM --branch-sim=yes --callgrind-out-file="$run/cc.$name" \
 			--collect-atstart=no --toggle-collect=cold_once "$bin/micro" --policy "$policy" \
 			--req "$spec" --callgrind-cold $k >/dev/null 2>&1
-		printf '  %-13s %9s %9s   %9s %9s %9s\n' "$name" \
+		printf '  %-13s %9s %9s   %9s %9s %9s   %9s %9s\n' "$name" \
 			$(($(events "$run/cw.$name" I1mr) / k)) $(($(events "$run/cw.$name" D1mr D1mw) / k)) \
 			$(($(events "$run/cc.$name" D1mr D1mw) / k)) $(($(events "$run/cc.$name" ILmr) / k)) \
-			$(($(events "$run/cc.$name" DLmr DLmw) / k))
+			$(($(events "$run/cc.$name" DLmr DLmw) / k)) \
+			$(($(events "$run/cw.$name" Bc Bi) / k)) $(($(events "$run/cw.$name" Bcm Bim) / k))
 	done
 	echo "where a cold create-allow misses them (inclusive; per decision):"
-	printf '  %-24s %9s %9s %9s %9s %9s\n' "" instr "L1i" "L1d" "L2 code" "L2 data"
-	callgrind_annotate --inclusive=yes --show=Ir,I1mr,D1mr,D1mw,ILmr,DLmr,DLmw \
+	printf '  %-24s %9s %9s %9s %9s %9s %9s\n' "" instr "L1i" "L1d" "L2 code" "L2 data" \
+		"br missed"
+	callgrind_annotate --inclusive=yes --show=Ir,I1mr,D1mr,D1mw,ILmr,DLmr,DLmw,Bcm,Bim \
 		"$run/cc.create-allow" 2>/dev/null |
 		awk -v k=$k '/\[/ { for (f in want) if (index($0, ":" f " [")) {
 				line = $0
 				gsub(/\( *[0-9.]+%\)/, "", line)	# "1,234 (5.6%)"; a zero is "." alone
 				split(line, v, " ")
-				for (i = 1; i <= 7; i++) { gsub(/,/, "", v[i]); x[i] = v[i] == "." ? 0 : v[i] + 0 }
-				printf "  %-24s %9d %9d %9d %9d %9d\n", want[f], x[1] / k, x[2] / k,
-					(x[3] + x[4]) / k, x[5] / k, (x[6] + x[7]) / k
+				for (i = 1; i <= 9; i++) { gsub(/,/, "", v[i]); x[i] = v[i] == "." ? 0 : v[i] + 0 }
+				printf "  %-24s %9d %9d %9d %9d %9d %9d\n", want[f], x[1] / k, x[2] / k,
+					(x[3] + x[4]) / k, x[5] / k, (x[6] + x[7]) / k, (x[8] + x[9]) / k
 				delete want[f] } }
 			BEGIN { want["envelope_decode_flags"] = "envelope"
 				want["body_facts"] = "body under guides"
@@ -667,6 +708,18 @@ smoke() {
 		--req "$(ceiling "$corpus:7")" --b-expects-any --pairs 100 --warmup 5)
 	awk -v a="$(kv a_p50_us "$line")" 'BEGIN { exit !(a >= 2000) }' || {
 		echo "bench smoke: noop --spin-us 2000 answered in $(kv a_p50_us "$line") us (p50)" >&2
+		exit 1
+	}
+	# the reading ceiling must really read: every create's body parsed
+	start read 0,1 "$bin/noop" --socket "$run/read.sock" --read-body --max-seconds 60
+	"$bin/loadgen" pair --a "$run/read.sock" --b "$run/noop.sock" --req "$corpus:7,expect=allow" \
+		--b-expects-any --pairs 100 --warmup 10 >/dev/null
+	"$bin/loadgen" load --socket "$run/read.sock" --req "$corpus:15,expect=allow" --count 20 \
+		>/dev/null
+	stop read
+	grep -qx 'noop: read 110 bodies' "$run/read.err" || {
+		echo "bench smoke: noop --read-body did not read the 110 create bodies sent:" >&2
+		cat "$run/read.err" >&2
 		exit 1
 	}
 	"$bin/loadgen" load --socket "$run/ours.sock" --conns 4 --req "$corpus:7,expect=allow" \
