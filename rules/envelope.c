@@ -26,6 +26,7 @@
  * where each value ends. A key dockerd never sends makes the whole envelope
  * go through json_parse_strict too, which refuses ambiguity at any depth.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@
 #include "errorf.h"
 #include "envelope.h"
 #include "json.h"
+#include "thread_end.h"
 
 enum field_type { F_STRING, F_BASE64, F_HEADERS, F_CERTS, F_INT };
 
@@ -320,8 +322,73 @@ static int read_string_field(struct scan *s, enum field_id f)
 	return rc;
 }
 
+/* ------------------------------------------------------------ kept blocks */
+
 /*
- * A base64 string at the cursor, decoded into *OUT (malloc'd, NUL-terminated;
+ * The decoded body and the envelope's own strings are the two blocks a call
+ * would malloc and free each time. Each thread keeps the last of each for
+ * its next call instead (a connection's calls come one at a time, of much
+ * the same sizes): glibc's malloc of a 2 KB block walks its bins through
+ * some 60 lines of code and bookkeeping, which a CPU back from other work
+ * no longer has in cache (tests/bench/README.md, round 7). A block carries
+ * its size. Up to KEPT_MAX bytes of each are kept; the thread's end frees
+ * them (thread_end.h), and the sanitizer builds keep nothing.
+ */
+#define KEPT_MAX (16u << 10)
+
+struct block {
+	size_t size;
+	_Alignas(16) unsigned char data[];
+};
+
+enum kept_kind { KEPT_TEXT, KEPT_BODY, KEPT_KINDS };
+
+static _Thread_local struct block *kept[KEPT_KINDS];
+
+static void kept_drop(void)
+{
+	size_t i;
+
+	for (i = 0; i < KEPT_KINDS; i++) {
+		free(kept[i]);
+		kept[i] = NULL;
+	}
+}
+
+/* N bytes: this thread's kept block of KIND if it is large enough, else malloc'd. */
+static void *block_take(enum kept_kind kind, size_t n)
+{
+	struct block *b = kept[kind];
+
+	if (b && b->size >= n) {
+		kept[kind] = NULL;
+		return b->data;
+	}
+	if (n > SIZE_MAX - sizeof(*b) || !(b = malloc(sizeof(*b) + n)))
+		return NULL;
+	b->size = n;
+	return b->data;
+}
+
+/* P (from block_take, or NULL) kept as this thread's block of KIND, or freed. */
+static void block_give(enum kept_kind kind, void *p)
+{
+	struct block *b;
+
+	if (!p)
+		return;
+	b = (struct block *)(void *)((unsigned char *)p - offsetof(struct block, data));
+	if (KEEP_BETWEEN_CALLS && b->size <= KEPT_MAX && thread_end_call(kept_drop)) {
+		free(kept[kind]);	/* smaller than B, or it would have been taken */
+		kept[kind] = b;
+		return;
+	}
+	free(b);
+}
+
+/*
+ * A base64 string at the cursor, decoded into *OUT (block_take(KEPT_BODY),
+ * NUL-terminated;
  * OUT NULL: checked only); advances past it. Returns the decoded length, -1
  * on invalid JSON or base64 (err set), -2 when the value is not a string.
  *
@@ -344,7 +411,7 @@ static long take_base64(struct scan *s, enum field_id f, unsigned char **out)
 	start = s->p + 1;
 	q = unescaped_end(s);
 	if (q) {
-		if (out && !(buf = malloc(base64_decoded_max((size_t)(q - start)) + 1)))
+		if (out && !(buf = block_take(KEPT_BODY, base64_decoded_max((size_t)(q - start)) + 1)))
 			return errorf(s->err, s->errlen, "envelope: %s", "out of memory");
 		n = base64_decode(start, (size_t)(q - start), buf);
 		s->p = q + 1;
@@ -352,7 +419,7 @@ static long take_base64(struct scan *s, enum field_id f, unsigned char **out)
 		rc = take_string(s, &v);
 		if (rc != 0)
 			return -1;
-		if (out && !(buf = malloc(base64_decoded_max(v.len) + 1))) {
+		if (out && !(buf = block_take(KEPT_BODY, base64_decoded_max(v.len) + 1))) {
 			cJSON_Delete(v.node);
 			return errorf(s->err, s->errlen, "envelope: %s", "out of memory");
 		}
@@ -360,7 +427,7 @@ static long take_base64(struct scan *s, enum field_id f, unsigned char **out)
 		cJSON_Delete(v.node);
 	}
 	if (n < 0) {
-		free(buf);
+		block_give(KEPT_BODY, buf);
 		return not_type(s, f, "valid base64");
 	}
 	if (out) {
@@ -630,7 +697,7 @@ static int keep_strings(struct scan *s, struct envelope *env)
 
 	for (i = 0; i < 4; i++)
 		total += s->strings[i].len + 1;
-	env->text = p = malloc(total);
+	env->text = p = block_take(KEPT_TEXT, total);
 	if (!p)
 		return errorf(s->err, s->errlen, "envelope: %s", "out of memory");
 	for (i = 0; i < 4; i++) {
@@ -719,8 +786,8 @@ int envelope_from_json(cJSON *root, struct envelope *env, char *err, size_t errl
 
 void envelope_free(struct envelope *env)
 {
-	free(env->text);
-	free(env->body);
+	block_give(KEPT_TEXT, env->text);
+	block_give(KEPT_BODY, env->body);
 	free(env->raw_owned);
 	json_arena_free(env->headers_arena, env->headers);
 	json_arena_free(env->response_headers_arena, env->response_headers);

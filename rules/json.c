@@ -778,16 +778,7 @@ __attribute__((constructor)) static void install_hooks(void)
  * sanitizer builds (make asan, the fuzz targets) are where such reads in the
  * code that walks these trees are caught.
  */
-#if defined(__SANITIZE_ADDRESS__)
-#define ARENA_ENABLED 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ARENA_ENABLED 0
-#endif
-#endif
-#ifndef ARENA_ENABLED
-#define ARENA_ENABLED 1
-#endif
+#define ARENA_ENABLED KEEP_BETWEEN_CALLS
 
 /*
  * Arenas this thread freed, kept for its next parses: each call parses a
