@@ -2,10 +2,11 @@
 # bench.mk - performance measurement (tests/bench/README.md); never part of `make test`.
 #
 # make bench        side-by-side figures against a no-op libmicrohttpd plugin (a few minutes)
-# make bench-micro  the decision core in-process: ns per request, 10 vs 1,000 rules
+# make bench-micro  the decision core in-process: ns per request (warm and cold), 10 vs 1,000 rules
 # make callgrind    instructions per decision and where they go
 # make bench-smoke  every bench program once, briefly (seconds; no figures)
-# make bench-calibrate  the ratio a decision of N us of CPU would read (a minute)
+# make bench-calibrate  the ratio a decision of N us of CPU would read, and a plain cJSON
+#                   read of the request (noop --read-body; a few minutes)
 # make bench-versus OTHER=BIN  this build's portcullis against BIN, side by side
 #                   (keep a copy of build/portcullis before a change; two minutes)
 # make bench-docker e2e `docker run --rm` through two private dockerds, with the plugin
