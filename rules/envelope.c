@@ -387,10 +387,10 @@ static void block_give(enum kept_kind kind, void *p)
 }
 
 /*
- * A base64 string at the cursor, decoded into *OUT (block_take(KEPT_BODY),
- * NUL-terminated;
- * OUT NULL: checked only); advances past it. Returns the decoded length, -1
- * on invalid JSON or base64 (err set), -2 when the value is not a string.
+ * A base64 string at the cursor, decoded into *OUT (a KEPT_BODY block,
+ * NUL-terminated; OUT NULL: checked only); advances past it. Returns the
+ * decoded length, -1 on invalid JSON or base64 (err set), -2 when the value
+ * is not a string.
  *
  * The fast path needs no scan of its own: the base64 alphabet has no '"',
  * '\\', control or non-ASCII byte, so if the bytes up to the next '"' decode,
