@@ -7,7 +7,8 @@
 #   run.sh callgrind BUILD   instructions per decision and where they go (make callgrind)
 #   run.sh smoke BUILD       every program once, briefly: the tools work (seconds, no figures)
 #   run.sh quick BUILD       the same-core rows of `bench` only (a minute; while optimising)
-#   run.sh calibrate BUILD   what N us of CPU per answer costs a ratio (make bench-calibrate)
+#   run.sh calibrate BUILD   what N us of CPU per answer, or a plain cJSON read of the
+#                            request, costs a ratio (make bench-calibrate)
 #   run.sh versus BUILD BIN  this build's portcullis against another one (BIN), side by
 #                            side as against the ceiling: is a change faster (make bench-versus)
 #
@@ -340,6 +341,8 @@ bench() {
 # before each answer (noop --spin-us), in both placements: the ratio a
 # plugin whose whole decision costs N us of CPU can reach on this machine,
 # whatever it does in them. Read a target off it: the N where it is crossed.
+# Then noop --read-body against the ceiling: what a plugin reads that parses
+# the request with cJSON and does nothing else, before any decision.
 calibrate() {
 	echo "portcullis bench calibrate: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "ours = noop --spin-us N (busy N us, then allow), then noop --read-body (parse, then"
