@@ -133,8 +133,9 @@ static enum MHD_Result respond_decision(struct MHD_Connection *c, const struct d
 	len = decision_message(d, msg, sizeof(msg));
 	memcpy(body, head, n);
 	q = json_quote_n(body + n, sizeof(body) - n - 2, msg, len);
-	n += q < 0 ? 0 : (size_t)q;
-	if (q < 0) {	/* not reached: the buffer holds the worst case */
+	if (q >= 0) {
+		n += (size_t)q;
+	} else {	/* not reached: the buffer holds the worst case */
 		memcpy(body + n, "\"denied\"", 8);
 		n += 8;
 	}
