@@ -2,7 +2,7 @@
 /*
  * noop.c - the ceiling: an authorization plugin that decides nothing.
  *
- *   noop --socket PATH [--max-seconds S] [--spin-us N] [--read-body]
+ *   noop --socket PATH [--max-seconds S] [--spin-us N] [--read-body | --touch-body]
  *
  * libmicrohttpd set up exactly as plugin/server.c sets it up (same daemon
  * flags: a thread per connection over poll(), same stack size, timeouts,
@@ -25,6 +25,18 @@
  * recorded. run.sh calibrate sets it against the plain ceiling: what reading
  * a request costs before any decision. On SIGTERM it says how many bodies
  * it read, which bench smoke checks.
+ *
+ * --touch-body is the floor under that: what any plugin that looks at the
+ * body at all does, with no JSON read. The request is kept as --read-body
+ * keeps it, the RequestBody member found by a plain byte search (not a
+ * JSON read: a string that holds those bytes would fool it), decoded from
+ * base64, and its quotes counted in one pass. What it costs is what a
+ * body's bytes cost to receive, copy and decode; what --read-body costs on
+ * top is the JSON reading. Counted and reported like --read-body.
+ *
+ * Built with NOOP_SIMDJSON (noop-simdjson, make bench-simdjson: an
+ * experiment that needs libsimdjson-dev), --read-body reads the envelope and
+ * the body with simdjson instead of cJSON (simdjson_read.cpp).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -47,7 +59,9 @@
 #define IDLE_TIMEOUT_S 120	/* as plugin/server.c */
 
 static long spin_ns;	/* --spin-us, in ns */
-static int read_body;	/* --read-body */
+static int read_body;	/* --read-body or --touch-body: keep the request, then read it */
+static int touch_only;	/* --touch-body */
+static unsigned long quotes_seen;	/* --touch-body: so that the pass is not optimised out */
 static unsigned long bodies_read;	/* --read-body: bodies parsed, for bench smoke */
 
 #define READ_LIMIT (1u << 20)	/* --read-body: a request longer is denied */
@@ -94,6 +108,50 @@ static void keep(struct call *call, const char *data, size_t n)
 	call->len += n;
 }
 
+/* --touch-body: find RequestBody's bytes, decode them, count their quotes;
+ * 0 when done (or there is no body), -1 when they do not decode. */
+static int touch_request(const struct call *call)
+{
+	static const char member[] = "\"RequestBody\":\"";
+	const char *b64, *end;
+	unsigned char *raw;
+	unsigned long quotes = 0;
+	long n, i;
+
+	if (call->too_long || !call->buf)
+		return -1;
+	b64 = memmem(call->buf, call->len, member, sizeof(member) - 1);
+	if (!b64)
+		return 0;
+	b64 += sizeof(member) - 1;
+	end = memchr(b64, '"', call->len - (size_t)(b64 - call->buf));
+	if (!end || !(raw = malloc(base64_decoded_max((size_t)(end - b64)) + 1)))
+		return -1;
+	n = base64_decode(b64, (size_t)(end - b64), raw);
+	for (i = 0; i < n; i++)
+		quotes += raw[i] == '"';
+	free(raw);
+	if (n < 0)
+		return -1;
+	__atomic_add_fetch(&quotes_seen, quotes, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&bodies_read, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+#ifdef NOOP_SIMDJSON
+int simdjson_read(const char *buf, size_t len);
+
+/* --read-body, read with simdjson: 0 if both parse (or there is no body),
+ * -1 otherwise. */
+static int read_request(const struct call *call)
+{
+	int rc = call->too_long || !call->buf ? -1 : simdjson_read(call->buf, call->len);
+
+	if (rc > 0)
+		__atomic_add_fetch(&bodies_read, 1, __ATOMIC_RELAXED);
+	return rc < 0 ? -1 : 0;
+}
+#else
 /* --read-body: parse the envelope and the body it carries; 0 if both parse
  * (or there is no body), -1 otherwise. */
 static int read_request(const struct call *call)
@@ -119,6 +177,7 @@ static int read_request(const struct call *call)
 	cJSON_Delete(envelope);
 	return rc;
 }
+#endif
 
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *body)
 {
@@ -159,7 +218,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (strcmp(method, "POST") != 0)
 		return respond(c, MHD_HTTP_NOT_FOUND, "{\"Err\":\"not found\"}\n");
 	spin();
-	if (read_body && read_request(*state) != 0)
+	if (read_body && (touch_only ? touch_request(*state) : read_request(*state)) != 0)
 		return respond(c, MHD_HTTP_OK, "{\"Allow\":false,\"Msg\":\"noop: unreadable\"}\n");
 	return respond(c, MHD_HTTP_OK, "{\"Allow\":true}\n");
 }
@@ -224,6 +283,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--read-body") == 0)
 			read_body = 1;
+		else if (strcmp(argv[i], "--touch-body") == 0)
+			read_body = touch_only = 1;
 		else if (i + 1 == argc)
 			break;
 		else if (strcmp(argv[i], "--socket") == 0)
@@ -237,7 +298,7 @@ int main(int argc, char **argv)
 	}
 	if (!path || i != argc || max_s < 1 || spin_ns < 0 || spin_ns > 1000000000L) {
 		fputs("usage: noop --socket PATH [--max-seconds S] [--spin-us N (0-1000000)]"
-		      " [--read-body]\n", stderr);
+		      " [--read-body | --touch-body]\n", stderr);
 		return 2;
 	}
 	sigemptyset(&set);
@@ -276,5 +337,7 @@ int main(int argc, char **argv)
 	unlink(path);
 	if (read_body)
 		fprintf(stderr, "noop: read %lu bodies\n", bodies_read);
+	if (touch_only)
+		fprintf(stderr, "noop: %lu quotes in them\n", quotes_seen);
 	return 0;
 }

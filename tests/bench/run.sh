@@ -7,8 +7,9 @@
 #   run.sh callgrind BUILD   instructions per decision and where they go (make callgrind)
 #   run.sh smoke BUILD       every program once, briefly: the tools work (seconds, no figures)
 #   run.sh quick BUILD       the same-core rows of `bench` only (a minute; while optimising)
-#   run.sh calibrate BUILD   what N us of CPU per answer, or a plain cJSON read of the
-#                            request, costs a ratio (make bench-calibrate)
+#   run.sh calibrate BUILD   what N us of CPU per answer, a plain cJSON read of the
+#                            request, or decoding its body alone, costs a ratio
+#                            (make bench-calibrate)
 #   run.sh versus BUILD BIN  this build's portcullis against another one (BIN), side by
 #                            side as against the ceiling: is a change faster (make bench-versus)
 #
@@ -342,11 +343,12 @@ bench() {
 # plugin whose whole decision costs N us of CPU can reach on this machine,
 # whatever it does in them. Read a target off it: the N where it is crossed.
 # Then noop --read-body against the ceiling: what a plugin reads that parses
-# the request with cJSON and does nothing else, before any decision.
+# the request with cJSON and does nothing else, before any decision; and
+# noop --touch-body: what one reads that only decodes the body, no JSON.
 calibrate() {
 	echo "portcullis bench calibrate: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "ours = noop --spin-us N (busy N us, then allow), then noop --read-body (parse, then"
-	echo "allow); ceiling = noop; the create request"
+	echo "allow) and noop --touch-body (decode, then allow); ceiling = noop; the create request"
 	echo
 	start noop 0 "$bin/noop" --socket "$run/noop.sock" --max-seconds 900
 	spec=$(ceiling "$corpus:7")
@@ -362,20 +364,44 @@ calibrate() {
 		done
 		stop spin
 	done
-	# the least a plugin that checks bodies must do, with cJSON: parse
-	start read 0 "$bin/noop" --socket "$run/read.sock" --read-body --max-seconds 900
-	for placement in same-core diff-core; do
-		place $placement
-		pin noop $servers
-		pin read $servers
-		fmt_pair "$placement" "read-body" \
-			"$(pair read noop $client "$corpus:7,expect=allow" --pairs 10000 --warmup 1000)"
+	# the least a plugin that checks bodies must do, with cJSON: parse; and
+	# under it, the least any plugin that looks at a body does: decode it
+	for how in read-body touch-body; do
+		start read 0 "$bin/noop" --socket "$run/read.sock" --$how --max-seconds 900
+		for placement in same-core diff-core; do
+			place $placement
+			pin noop $servers
+			pin read $servers
+			fmt_pair "$placement" "$how" \
+				"$(pair read noop $client "$corpus:7,expect=allow" --pairs 10000 --warmup 1000)"
+		done
+		stop read
 	done
-	stop read
+	# an experiment (make bench-simdjson): the request read by simdjson
+	if [ -x "$bin/noop-simdjson" ]; then
+		start read 0 "$bin/noop-simdjson" --socket "$run/read.sock" --read-body --max-seconds 900
+		for placement in same-core diff-core; do
+			place $placement
+			pin noop $servers
+			pin read $servers
+			fmt_pair "$placement" "read-simdjson" \
+				"$(pair read noop $client "$corpus:7,expect=allow" --pairs 10000 --warmup 1000)"
+		done
+		stop read
+		# 2 placements x 3 runs x 11,000 pairs: every create's body read
+		grep -qx 'noop: read 66000 bodies' "$run/read.err" || {
+			echo "calibrate: noop-simdjson did not read every body sent:" >&2
+			cat "$run/read.err" >&2
+			exit 1
+		}
+	fi
 	stop noop
 	echo
 	echo "(1 conn: median of 3 runs of 10,000 pairs, as in bench; read-body = noop --read-body:"
-	echo " the envelope and the body it carries parsed with cJSON, nothing checked, then allowed)"
+	echo " the envelope and the body it carries parsed with cJSON, nothing checked, then allowed;"
+	echo " touch-body = noop --touch-body: the body found by a byte search, decoded from base64"
+	echo " and passed over once, no JSON read: what receiving and decoding a body costs;"
+	echo " read-simdjson, if built (make bench-simdjson): read-body with simdjson, not cJSON)"
 }
 
 # versus: this build against another portcullis (a copy of the binary before
@@ -713,18 +739,21 @@ smoke() {
 		echo "bench smoke: noop --spin-us 2000 answered in $(kv a_p50_us "$line") us (p50)" >&2
 		exit 1
 	}
-	# the reading ceiling must really read: every create's body parsed
-	start read 0,1 "$bin/noop" --socket "$run/read.sock" --read-body --max-seconds 60
-	"$bin/loadgen" pair --a "$run/read.sock" --b "$run/noop.sock" --req "$corpus:7,expect=allow" \
-		--b-expects-any --pairs 100 --warmup 10 >/dev/null
-	"$bin/loadgen" load --socket "$run/read.sock" --req "$corpus:15,expect=allow" --count 20 \
-		>/dev/null
-	stop read
-	grep -qx 'noop: read 110 bodies' "$run/read.err" || {
-		echo "bench smoke: noop --read-body did not read the 110 create bodies sent:" >&2
-		cat "$run/read.err" >&2
-		exit 1
-	}
+	# the reading ceilings must really read: every create's body parsed
+	# (--read-body), or decoded and passed over (--touch-body)
+	for how in read-body touch-body; do
+		start read 0,1 "$bin/noop" --socket "$run/read.sock" --$how --max-seconds 60
+		"$bin/loadgen" pair --a "$run/read.sock" --b "$run/noop.sock" \
+			--req "$corpus:7,expect=allow" --b-expects-any --pairs 100 --warmup 10 >/dev/null
+		"$bin/loadgen" load --socket "$run/read.sock" --req "$corpus:15,expect=allow" \
+			--count 20 >/dev/null
+		stop read
+		grep -qx 'noop: read 110 bodies' "$run/read.err" || {
+			echo "bench smoke: noop --$how did not read the 110 create bodies sent:" >&2
+			cat "$run/read.err" >&2
+			exit 1
+		}
+	done
 	"$bin/loadgen" load --socket "$run/ours.sock" --conns 4 --req "$corpus:7,expect=allow" \
 		--count 400 >/dev/null
 	"$bin/micro" --policy "$policy" --req "$corpus:7,expect=allow" --min-batch-ms 1 \
