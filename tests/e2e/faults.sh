@@ -398,6 +398,40 @@ case_over_limit() {
 	healthy
 }
 
+# A record is made once the call's answer is sent (before it only with
+# --audit-sync), whatever became of the answer: 50 clients that hang up
+# 0, 1, 2, 5 or 10 ms after writing their call, before or after its answer
+# (and on a slow build before the plugin even reads it). Every call the
+# plugin decided (the decisions metric, counted before the answer) leaves
+# exactly one record.
+_hangup_decisions() {
+	curl -s --max-time 5 --unix-socket "$D/hangup-metrics.sock" http://metrics/metrics 2>/dev/null |
+		awk '$1 ~ /^portcullis_decisions_total\{/ && $1 ~ /action="SystemInfo"/ { n += $2 } END { print n + 0 }'
+}
+_hangup_records() { grep -c '"action":"SystemInfo"' "$PL_AUDIT" 2>/dev/null || true; }
+_hangup_settled() { [ "$(_hangup_records)" -ge "$(_hangup_decisions)" ]; }
+case_hangup_recorded() {
+	local i ms decided recorded
+	printf 'POST /AuthZPlugin.AuthZReq HTTP/1.1\r\nHost: p\r\nContent-Length: %s\r\n\r\n%s' \
+		"${#INFO}" "$INFO" >"$D/hangup.in"
+	for i in $(seq 10); do
+		for ms in 0 1 2 5 10; do
+			"$FC" send "$PL_SOCK" "$ms" <"$D/hangup.in" >/dev/null 2>&1 || true
+		done
+	done
+	pc_wait_until 5 _hangup_settled || true
+	sleep 0.1	# a record too many, were there one, would be in by now
+	decided=$(_hangup_decisions)
+	recorded=$(_hangup_records)
+	[ "$decided" -gt 0 ] || { WHY="none of the 50 calls was decided: nothing tested"; return 1; }
+	[ "$recorded" = "$decided" ] || {
+		WHY="$decided of the 50 calls decided, $recorded records of them"
+		return 1
+	}
+	NOTE="$decided of 50 decided, each recorded once"
+	healthy
+}
+
 # SIGTERM "finishes requests in flight": half-sent requests must not hold it.
 case_sigterm_busy() {
 	local h t0 ms pid=$PL_PID
@@ -1087,6 +1121,9 @@ group slowloris group_slowloris
 group idle group_idle
 t "the plugin of the malformed, slowloris and idle cases is still healthy" healthy
 t "SIGTERM with 200 clients mid-request: exits 0 at once, socket removed" case_sigterm_busy
+start_plugin hangup "$POLICY_PING" --metrics "unix:$D/hangup-metrics.sock"
+t "50 calls whose clients hang up within 10 ms: every decision recorded exactly once" case_hangup_recorded
+stop_plugin
 
 group reload case_reload
 group audit case_audit_full
