@@ -15,7 +15,6 @@ struct server_options {
 	const char *metrics_addr;	/* serve GET /metrics there (listen.h), or NULL */
 	const struct lookup *lookup;	/* resolves objects for owner rules, or NULL */
 	const struct docker_client *docker;	/* to read the engine's version, or NULL */
-	bool audit_sync;		/* each record made and written before the answer */
 };
 
 /* Serve until SIGTERM/SIGINT; the policy must already be published

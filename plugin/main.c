@@ -76,9 +76,8 @@ static const char usage_serve[] =
 	"                      audit record, Env values and other secrets redacted, so\n"
 	"                      `portcullis replay` can decide it again (up to 1 MiB each)\n"
 	"  --audit-sync        write each record before answering dockerd; by default\n"
-	"                      a record is made once its answer is sent, and records\n"
-	"                      to a FILE or - are written in batches, at most 5 ms\n"
-	"                      late: a crash of portcullis can lose those 5 ms\n"
+	"                      records to a FILE or - are written in batches, at most\n"
+	"                      5 ms late, and a crash of portcullis can lose those 5 ms\n"
 	"  --metrics ADDR      serve Prometheus metrics at GET /metrics on unix:PATH,\n"
 	"                      IPV4:PORT or [IPV6]:PORT (e.g. 127.0.0.1:9323)\n"
 	"\n"
@@ -494,7 +493,7 @@ static int cmd_serve(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "p:s:a:d:neym:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'y':
-			audit_sync = so.audit_sync = true;
+			audit_sync = true;
 			break;
 		case 'p':
 			so.policy_path = optarg;

@@ -20,9 +20,8 @@
  * thread (sigwaitinfo): SIGHUP reloads, SIGUSR1 reopens the audit log,
  * SIGTERM/SIGINT stop accepting, finish requests in flight and exit 0.
  *
- * Every decision is counted in the metrics (atomics, no lock) and audited,
- * its record made once its answer is sent unless --audit-sync asks for
- * before; every reload, published or refused, is audited and counted. The
+ * Every decision is counted in the metrics (atomics, no lock) and audited;
+ * every reload, published or refused, is audited and counted too. The
  * metrics listener has its own thread: a scrape never waits for a decision,
  * and a decision never waits for a scrape.
  */
@@ -71,27 +70,12 @@ struct server {
 	struct metrics *metrics;	/* NULL without --metrics */
 };
 
-/*
- * What an answered AuthZ call still needs: its audit record, and the
- * envelope and policy snapshot the record reads. Settled once dockerd has
- * its answer (on_completed, on the connection's own thread, as the arenas
- * in the envelope require), so that formatting the record never delays
- * dockerd; with --audit-sync, before answering, as that option promises.
- */
-struct settle {
-	struct decision d;
-	struct envelope env;
-	struct snapshot *snap;
-	long latency;
-};
-
 struct call {
 	enum endpoint ep;
 	char *buf;
 	size_t len, cap;
 	int too_large;
 	struct timespec start;
-	struct settle *after;	/* to settle once the answer is sent, or NULL */
 };
 
 static long elapsed_us(const struct timespec *t0)
@@ -173,48 +157,37 @@ static enum MHD_Result refuse(struct server *srv, struct MHD_Connection *c, stru
 	return respond_error(c, why);
 }
 
-static void settle(struct server *srv, struct settle *s)
-{
-	audit_record(srv->audit, &s->d, &s->env, s->latency);
-	snapshot_release(s->snap);	/* after the record: d.rule points into its policy */
-	envelope_free(&s->env);
-}
-
 static enum MHD_Result handle_authz(struct server *srv, struct MHD_Connection *c,
 				    struct call *call)
 {
 	enum phase phase = call->ep == EP_AUTHZRES ? PHASE_RESPONSE : PHASE_REQUEST;
-	struct settle now, *s = &now;
+	struct snapshot *snap = NULL;
+	struct envelope env;
+	struct decision d;
 	char err[512];
 	enum MHD_Result rc;
+	long latency;
 
 	if (call->too_large)
 		return refuse(srv, c, call, phase, "portcullis: request too large");
-	/* Out of memory for a later settle: settle now, as --audit-sync does. */
-	if (!srv->opt->audit_sync && (s = malloc(sizeof(*s))) == NULL)
-		s = &now;
 	if (envelope_decode_flags(call->buf, call->len,
-				  phase == PHASE_RESPONSE ? ENVELOPE_SKIP_BODIES : 0, &s->env, err,
-				  sizeof(err)) != 0) {
-		if (s != &now)
-			free(s);
+				  phase == PHASE_RESPONSE ? ENVELOPE_SKIP_BODIES : 0, &env, err,
+				  sizeof(err)) != 0)
 		return refuse(srv, c, call, phase, err);
-	}
-	s->snap = snapshot_acquire();
-	if (!s->snap) {
-		decide_error(&s->d, phase, "no policy loaded");
+	snap = snapshot_acquire();
+	if (!snap) {
+		decide_error(&d, phase, "no policy loaded");
 		rc = respond_error(c, "portcullis: no policy loaded");
 	} else {
-		decide_with(snapshot_policy(s->snap), &s->env, phase, srv->opt->lookup, &s->d);
-		rc = respond_decision(c, &s->d);
+		decide_with(snapshot_policy(snap), &env, phase, srv->opt->lookup, &d);
+		rc = respond_decision(c, &d);
 	}
 	/* Measured once, before the audit write: the decision's latency, not the disk's. */
-	s->latency = elapsed_us(&call->start);
-	metrics_decision(srv->metrics, &s->d, s->latency);
-	if (s == &now)
-		settle(srv, s);
-	else
-		call->after = s;	/* MHD sends the answer when we return */
+	latency = elapsed_us(&call->start);
+	metrics_decision(srv->metrics, &d, latency);
+	audit_record(srv->audit, &d, &env, latency);
+	snapshot_release(snap);
+	envelope_free(&env);
 	return rc;
 }
 
@@ -322,28 +295,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return respond(c, MHD_HTTP_NOT_FOUND, "{\"Err\":\"not found\"}\n");
 }
 
-/*
- * The request is over: its answer sent, or its connection gone, so an
- * answered call's record is made here whatever became of the answer. MHD
- * calls this on the connection's own thread (a thread per connection), or,
- * if that thread ended without closing its connection, on the daemon's
- * after joining it: never beside the thread that decoded the envelope,
- * whose arenas are its own (json.h).
- */
 static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 			 enum MHD_RequestTerminationCode toe)
 {
-	struct server *srv = cls;
 	struct call *call = *state;
 
+	(void)cls;
 	(void)c;
 	(void)toe;
 	if (call) {
-		if (call->after) {
-			settle(srv, call->after);
-			free(call->after);
-		}
-		free(call->buf);	/* after the settle: the envelope may point into it */
+		free(call->buf);
 		free(call);
 		*state = NULL;
 	}
@@ -513,7 +474,7 @@ int server_run(const struct server_options *opt, struct audit *audit)
 			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512u << 10),
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
 			     MHD_OPTION_CONNECTION_LIMIT, 4096u,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 			     MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "portcullis: cannot start the HTTP server\n");

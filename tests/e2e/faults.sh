@@ -398,12 +398,10 @@ case_over_limit() {
 	healthy
 }
 
-# A record is made once the call's answer is sent (before it only with
-# --audit-sync), whatever became of the answer: 50 clients that hang up
-# 0, 1, 2, 5 or 10 ms after writing their call, before or after its answer
-# (and on a slow build before the plugin even reads it). Every call the
-# plugin decided (the decisions metric, counted before the answer) leaves
-# exactly one record.
+# Every decided call leaves exactly one record, whatever became of its
+# answer: 50 clients that hang up 0, 1, 2, 5 or 10 ms after writing their
+# call, before or after its answer (and on a slow build before the plugin
+# even reads it). The decisions metric counts what the plugin decided.
 _hangup_decisions() {
 	curl -s --max-time 5 --unix-socket "$D/hangup-metrics.sock" http://metrics/metrics 2>/dev/null |
 		awk '$1 ~ /^portcullis_decisions_total\{/ && $1 ~ /action="SystemInfo"/ { n += $2 } END { print n + 0 }'
