@@ -345,6 +345,17 @@ bench() {
 # Then noop --read-body against the ceiling: what a plugin reads that parses
 # the request with cJSON and does nothing else, before any decision; and
 # noop --touch-body: what one reads that only decodes the body, no JSON.
+# beside NAME LABEL SPEC: server NAME against the ceiling (noop), in both
+# placements, one row each.
+beside() {
+	for placement in same-core diff-core; do
+		place $placement
+		pin noop $servers
+		pin "$1" $servers
+		fmt_pair "$placement" "$2" "$(pair "$1" noop $client "$3" --pairs 10000 --warmup 1000)"
+	done
+}
+
 calibrate() {
 	echo "portcullis bench calibrate: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "ours = noop --spin-us N (busy N us, then allow), then noop --read-body (parse, then"
@@ -355,38 +366,20 @@ calibrate() {
 	header
 	for us in 0 1 2 3 5 8 12; do
 		start spin 0 "$bin/noop" --socket "$run/spin.sock" --spin-us $us --max-seconds 900
-		for placement in same-core diff-core; do
-			place $placement
-			pin noop $servers
-			pin spin $servers
-			fmt_pair "$placement" "spin $us us" \
-				"$(pair spin noop $client "$spec" --pairs 10000 --warmup 1000)"
-		done
+		beside spin "spin $us us" "$spec"
 		stop spin
 	done
 	# the least a plugin that checks bodies must do, with cJSON: parse; and
 	# under it, the least any plugin that looks at a body does: decode it
 	for how in read-body touch-body; do
 		start read 0 "$bin/noop" --socket "$run/read.sock" --$how --max-seconds 900
-		for placement in same-core diff-core; do
-			place $placement
-			pin noop $servers
-			pin read $servers
-			fmt_pair "$placement" "$how" \
-				"$(pair read noop $client "$corpus:7,expect=allow" --pairs 10000 --warmup 1000)"
-		done
+		beside read "$how" "$corpus:7,expect=allow"
 		stop read
 	done
 	# an experiment (make bench-simdjson): the request read by simdjson
 	if [ -x "$bin/noop-simdjson" ]; then
 		start read 0 "$bin/noop-simdjson" --socket "$run/read.sock" --read-body --max-seconds 900
-		for placement in same-core diff-core; do
-			place $placement
-			pin noop $servers
-			pin read $servers
-			fmt_pair "$placement" "read-simdjson" \
-				"$(pair read noop $client "$corpus:7,expect=allow" --pairs 10000 --warmup 1000)"
-		done
+		beside read read-simdjson "$corpus:7,expect=allow"
 		stop read
 		# 2 placements x 3 runs x 11,000 pairs: every create's body read
 		grep -qx 'noop: read 66000 bodies' "$run/read.err" || {
