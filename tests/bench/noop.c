@@ -62,7 +62,7 @@ static long spin_ns;	/* --spin-us, in ns */
 static int read_body;	/* --read-body or --touch-body: keep the request, then read it */
 static int touch_only;	/* --touch-body */
 static unsigned long quotes_seen;	/* --touch-body: so that the pass is not optimised out */
-static unsigned long bodies_read;	/* --read-body: bodies parsed, for bench smoke */
+static unsigned long bodies_read;	/* bodies read (or touched), for bench smoke */
 
 #define READ_LIMIT (1u << 20)	/* --read-body: a request longer is denied */
 

@@ -338,13 +338,6 @@ bench() {
 	summary
 }
 
-# calibrate: the ceiling against a copy of itself that stays busy N us
-# before each answer (noop --spin-us), in both placements: the ratio a
-# plugin whose whole decision costs N us of CPU can reach on this machine,
-# whatever it does in them. Read a target off it: the N where it is crossed.
-# Then noop --read-body against the ceiling: what a plugin reads that parses
-# the request with cJSON and does nothing else, before any decision; and
-# noop --touch-body: what one reads that only decodes the body, no JSON.
 # beside NAME LABEL SPEC: server NAME against the ceiling (noop), in both
 # placements, one row each.
 beside() {
@@ -356,6 +349,14 @@ beside() {
 	done
 }
 
+# calibrate: the ceiling against a copy of itself that stays busy N us
+# before each answer (noop --spin-us), in both placements: the ratio a
+# plugin whose whole decision costs N us of CPU can reach on this machine,
+# whatever it does in them. Read a target off it: the N where it is crossed
+# (on different cores, past about 3 us the pair moves to quicker wake-ups and
+# the ratio stops being a scale: README.md, round 8). Then noop --read-body against the ceiling: what a plugin reads that parses
+# the request with cJSON and does nothing else, before any decision; and
+# noop --touch-body: what one reads that only decodes the body, no JSON.
 calibrate() {
 	echo "portcullis bench calibrate: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "ours = noop --spin-us N (busy N us, then allow), then noop --read-body (parse, then"
