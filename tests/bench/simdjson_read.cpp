@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * simdjson_read.cpp - an experiment, not part of Portcullis: the request read
- * by the fastest JSON reader there is, for noop-simdjson (make bench-simdjson).
+ * by one of the fastest JSON readers, for noop-simdjson (make bench-simdjson).
  *
  * simdjson (https://simdjson.org) validates a whole document with SIMD and
  * few data-dependent branches. It is C++ and not one of this project's
