@@ -542,7 +542,9 @@ summary() {
 	target "RSS flat over 1,000,000 requests (< 256 KiB)" "$(le "$late" 256)" \
 		"+$late KiB from 550k to 1M, +$growth KiB from 100k"
 	printf '%s' "$targets"
-	echo "(authzres-1m has no target; the noise floor is the ceiling against itself)"
+	echo "(authzres-1m has no target; the noise floor is the ceiling against itself;"
+	echo " on different cores, about 3 us of CPU per answer on a cold CPU is what 0.95 allows:"
+	echo " make bench-calibrate, and tests/bench/README.md, round 8)"
 }
 
 # ------------------------------------------------------------------ other modes
