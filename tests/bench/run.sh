@@ -176,6 +176,11 @@ ping|$corpus:0,expect=allow|alice: HEAD /_ping
 authzres|$corpus:8,expect=allow|alice: AuthZRes of the web create (201, 90-byte body)
 authzres-1m|$corpus:85,res-body=1048576,expect=allow|alice: AuthZRes of GET /images/json with a 1 MiB listing"
 
+# spec_of NAME: the request spec of scenario NAME.
+spec_of() {
+	printf '%s\n' "$scenarios" | awk -F'|' -v n="$1" '$1 == n { print $2 }'
+}
+
 # Every scenario decides as named before anything is timed.
 preflight() {
 	printf '%s\n' "$scenarios" | while IFS='|' read -r name spec what; do
@@ -354,9 +359,10 @@ beside() {
 # plugin whose whole decision costs N us of CPU can reach on this machine,
 # whatever it does in them. Read a target off it: the N where it is crossed
 # (on different cores, past about 3 us the pair moves to quicker wake-ups and
-# the ratio stops being a scale: README.md, round 8). Then noop --read-body against the ceiling: what a plugin reads that parses
-# the request with cJSON and does nothing else, before any decision; and
-# noop --touch-body: what one reads that only decodes the body, no JSON.
+# the ratio stops being a scale: README.md, round 8). Then noop --read-body
+# against the ceiling: what a plugin reads that parses the request with cJSON
+# and does nothing else, before any decision; and noop --touch-body: what one
+# reads that only decodes the body, no JSON.
 calibrate() {
 	echo "portcullis bench calibrate: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "ours = noop --spin-us N (busy N us, then allow), then noop --read-body (parse, then"
@@ -581,7 +587,7 @@ micro() {
 cold_core() {
 	set --
 	for name in create-allow create-deny bodiless; do
-		set -- "$@" --req "$(printf '%s\n' "$scenarios" | awk -F'|' -v n="$name" '$1 == n { print $2 }')"
+		set -- "$@" --req "$(spec_of "$name")"
 	done
 	taskset -c 1 "$bin/micro" --policy "$policy" "$@" --cold 1000 >"$run/cold.out"
 	echo "the core on a cold CPU (micro --cold: median ns of 1,000 of each, taking turns):"
@@ -695,7 +701,7 @@ callgrind() {
 	echo "after 200 of warm-up; kernel time is not counted):"
 	for srv in ours noop; do
 		for name in create-allow bodiless; do
-			spec=$(printf '%s\n' "$scenarios" | awk -F'|' -v n="$name" '$1 == n { print $2 }')
+			spec=$(spec_of "$name")
 			[ $srv = noop ] && spec=$(ceiling "$spec")
 			if [ $srv = ours ]; then
 				set -- "$portcullis" serve --policy "$policy" --socket "$run/cgs.sock" \
